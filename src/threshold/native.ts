@@ -1,0 +1,64 @@
+/**
+ * Typed binding to native/src/kofn_bn.c. Secret shares and proof nonces are opaque handles to
+ * native memory; public values cross as bigint. Every function that takes a secret Buffer zeroes it.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+declare const modulusBrand: unique symbol;
+declare const secretBrand: unique symbol;
+declare const nonceBrand: unique symbol;
+
+/** An odd modulus n with its cached Montgomery context. */
+export type ModulusHandle = { readonly [modulusBrand]: true };
+/** A share s_i (and 2Δs_i) in native, zeroized memory. */
+export type SecretHandle = { readonly [secretBrand]: true };
+/** A proof nonce r, consumed by exactly one proofRespond. */
+export type NonceHandle = { readonly [nonceBrand]: true };
+
+export interface DealResult {
+  n: bigint;
+  v: bigint;
+  vks: bigint[];
+  shares: SecretHandle[];
+  modulus: ModulusHandle;
+}
+
+export interface NativeBn {
+  modulus(n: bigint): ModulusHandle;
+  /** Π bases[i]^exps[i] mod n; negative exponents invert the base. Public values only. */
+  multiPowPublic(mod: ModulusHandle, bases: readonly bigint[], exps: readonly bigint[]): bigint;
+  /** Imports s_i (big-endian) and zeroes `share`. */
+  secretImport(mod: ModulusHandle, share: Buffer, twoDelta: bigint): SecretHandle;
+  /** s_i as byteLength(n) big-endian bytes: the caller must wipe them. */
+  secretExport(secret: SecretHandle): Buffer;
+  secretDestroy(secret: SecretHandle): void;
+  secretAlive(secret: SecretHandle): boolean;
+  /** base^s_i mod n, constant time. */
+  secretPow(secret: SecretHandle, base: bigint): bigint;
+  /** x^(2Δs_i) mod n, constant time. */
+  shareSign(secret: SecretHandle, x: bigint): bigint;
+  shareSignAsync(secret: SecretHandle, x: bigint): Promise<bigint>;
+  proofCommit(
+    secret: SecretHandle,
+    bases: readonly bigint[],
+    rBits: number,
+  ): { commitments: bigint[]; nonce: NonceHandle };
+  proofRespond(nonce: NonceHandle, secret: SecretHandle, c: bigint): bigint;
+  /** Zeroes p and q. */
+  deal(p: Buffer, q: Buffer, e: bigint, k: number, l: number, twoDelta: bigint): DealResult;
+  benchModexpConsttime(mod: ModulusHandle, iterations: number): number;
+}
+
+const addonPath = fileURLToPath(new URL('../../../native/build/Release/kofn_bn.node', import.meta.url));
+
+function load(): NativeBn {
+  try {
+    return createRequire(import.meta.url)(addonPath) as NativeBn;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new Error(`kofn native addon not built (${addonPath}): run \`npm install\` (${reason})`);
+  }
+}
+
+export const native: NativeBn = load();
