@@ -92,8 +92,9 @@ export function combineShares(
   const invalid: number[] = [];
   const unproven: number[] = [];
   for (const s of candidates) {
-    if (s.proof === undefined) unproven.push(s.index);
-    else if (s.xi !== 0n && verifyShareProof(pub, x, s.index, s.xi, s.proof)) proven.push(s);
+    if (s.xi === 0n) invalid.push(s.index);
+    else if (s.proof === undefined) unproven.push(s.index);
+    else if (verifyShareProof(pub, x, s.index, s.xi, s.proof)) proven.push(s);
     else invalid.push(s.index);
   }
   if (proven.length >= pub.k) {
