@@ -1,0 +1,37 @@
+/** Small timing helpers for benchmarks: medians of per-operation samples, never asserted in tests. */
+
+export interface Measure {
+  /** Median time per operation, in microseconds. */
+  medianUs: number;
+  samples: number;
+}
+
+/** Runs `op` until `minMs` have passed and at least `minRuns` samples exist, after a warm-up. */
+export async function measure(
+  op: () => unknown | Promise<unknown>,
+  { minMs = 1000, minRuns = 20, warmup = 3 } = {},
+): Promise<Measure> {
+  for (let i = 0; i < warmup; i++) await op();
+  const samples: number[] = [];
+  const start = performance.now();
+  while (samples.length < minRuns || performance.now() - start < minMs) {
+    const t = process.hrtime.bigint();
+    await op();
+    samples.push(Number(process.hrtime.bigint() - t) / 1000);
+  }
+  samples.sort((a, b) => a - b);
+  return { medianUs: samples[Math.floor(samples.length / 2)] ?? Number.NaN, samples: samples.length };
+}
+
+export function fmtUs(us: number): string {
+  if (us >= 1000) return `${(us / 1000).toFixed(2)} ms`;
+  return `${us.toFixed(1)} µs`;
+}
+
+/** Prints rows as an aligned table. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
