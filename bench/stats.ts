@@ -8,7 +8,7 @@ export interface Measure {
 
 /** Runs `op` until `minMs` have passed and at least `minRuns` samples exist, after a warm-up. */
 export async function measure(
-  op: () => unknown | Promise<unknown>,
+  op: () => unknown,
   { minMs = 1000, minRuns = 20, warmup = 3 } = {},
 ): Promise<Measure> {
   for (let i = 0; i < warmup; i++) await op();

@@ -57,7 +57,7 @@ function load(): NativeBn {
     return createRequire(import.meta.url)(addonPath) as NativeBn;
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new Error(`kofn native addon not built (${addonPath}): run \`npm install\` (${reason})`);
+    throw new Error(`kofn native addon not built (${addonPath}): run \`npm install\` (${reason})`, { cause: err });
   }
 }
 

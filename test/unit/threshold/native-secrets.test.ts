@@ -75,7 +75,7 @@ describe('Secret shares in native memory', () => {
     destroyAll(key);
   });
 
-  it('consumes a proof nonce: a second response to one commitment fails closed', async () => {
+  it('consumes a proof nonce: a second response to one commitment fails closed', () => {
     const pub = toy();
     const bytes = Buffer.from([11]);
     const secret = native.secretImport(pub.modulus, bytes, 12n);
