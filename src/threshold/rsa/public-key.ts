@@ -1,6 +1,6 @@
 /** The public side of a Shoup threshold RSA key: (n, e), the threshold, and the verification keys. */
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { bitLength, byteLength, i2osp } from '../bytes.js';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { bitLength, byteLength, i2osp, lengthPrefixed } from '../bytes.js';
 import { type ModulusHandle, native } from '../native.js';
 import { ThresholdError } from './errors.js';
 import { combinationExponents } from './lagrange.js';
@@ -65,6 +65,27 @@ export class ThresholdPublicKey {
     const vi = this.vks[index - 1];
     if (vi === undefined) throw new ThresholdError('INVALID_SHARE', `no share with index ${index}`);
     return vi;
+  }
+
+  /** SHA-256 over "kofn/rsa-public-key/v1" ‖ lp(n) ‖ lp(e), hex: names the key in logs and listings. */
+  fingerprint(): string {
+    const h = createHash('sha256').update(lengthPrefixed(Buffer.from('kofn/rsa-public-key/v1')));
+    for (const x of [this.n, this.e]) h.update(lengthPrefixed(i2osp(x, byteLength(x))));
+    return h.digest('hex');
+  }
+
+  /**
+   * SHA-256 over "kofn/vk/v1" ‖ lp(n) ‖ lp(v) ‖ u32(i) ‖ lp(v_i), hex: what nodes, receipts and the
+   * auditor quote for share i.
+   */
+  verificationKeyFingerprint(index: number): string {
+    const vi = this.verificationKey(index);
+    const idx = Buffer.alloc(4);
+    idx.writeUInt32BE(index, 0);
+    const h = createHash('sha256').update(lengthPrefixed(Buffer.from('kofn/vk/v1')));
+    h.update(lengthPrefixed(i2osp(this.n, this.bytes))).update(lengthPrefixed(i2osp(this.v, this.bytes)));
+    h.update(idx).update(lengthPrefixed(i2osp(vi, this.bytes)));
+    return h.digest('hex');
   }
 
   /** RSA verification primitive: does y^e ≡ x (mod n)? */

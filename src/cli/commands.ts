@@ -1,0 +1,19 @@
+/** The command table: adding a command is adding a line here and a file under cmds/. */
+import { command as clusterInit } from './cmds/cluster/init.js';
+import { command as clusterSignCsr } from './cmds/cluster/sign-csr.js';
+import { command as clusterStatus } from './cmds/cluster/status.js';
+import { command as clusterUp } from './cmds/cluster/up.js';
+import { command as nodeInit } from './cmds/node/init.js';
+import { command as nodeLogVerify } from './cmds/node/log-verify.js';
+import { command as nodeStart } from './cmds/node/start.js';
+import type { Command } from './command.js';
+
+export const COMMANDS: readonly Command[] = [
+  nodeInit,
+  nodeStart,
+  nodeLogVerify,
+  clusterInit,
+  clusterSignCsr,
+  clusterUp,
+  clusterStatus,
+];

@@ -1,0 +1,186 @@
+/** One node as the coordinator sees it: a gRPC channel (reconnecting by itself), health and latency. */
+import * as grpc from '@grpc/grpc-js';
+import { type ChannelCredentials } from '@grpc/grpc-js';
+import { verifyPeerCertificate } from '../pki/index.js';
+import {
+  type DeleteShareRequest,
+  type DeleteShareResponse__Output,
+  type HealthResponse__Output,
+  type InstallShareRequest,
+  type InstallShareResponse__Output,
+  KeyShareNodeClient,
+  type ListSharesResponse__Output,
+  MAX_MESSAGE_BYTES,
+  type ProveShareRequest,
+  type ProveShareResponse__Output,
+  type SignShareRequest,
+  type SignShareResponse__Output,
+} from '../node/rpc/schema.js';
+import { channelCredentials, type TlsMaterial } from '../node/rpc/tls.js';
+
+export interface NodeEndpoint {
+  id: string;
+  /** host:port */
+  address: string;
+  /** The node's certificate (public): pins its identity and carries its share-encryption key. */
+  certPem: string;
+}
+
+export type NodeState = 'unknown' | 'up' | 'down' | 'faulty';
+
+export interface NodeStatus {
+  id: string;
+  address: string;
+  state: NodeState;
+  latencyMs: number | undefined;
+  lastError: string | undefined;
+  ok: number;
+  errors: number;
+  invalidShares: number;
+}
+
+type Unary<Req, Res> = (
+  client: KeyShareNodeClient,
+  req: Req,
+  meta: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: grpc.requestCallback<Res>,
+) => grpc.ClientUnaryCall;
+
+const FAULTY_FOR_MS = 60_000;
+const EWMA = 0.2;
+/**
+ * Calls in flight per node. More only queue inside the node (its cores are busy anyway) where the
+ * per-call deadline would run out and the cancellations would look like an HTTP/2 rapid-reset
+ * attack to the node; here they wait in order and their deadline starts when they are sent.
+ */
+export const DEFAULT_MAX_IN_FLIGHT = 16;
+
+export class NodeClient {
+  readonly id: string;
+  readonly address: string;
+  /** X25519 key to seal shares to, from the CA-signed certificate. */
+  readonly shareKey: Buffer | undefined;
+  readonly client: KeyShareNodeClient;
+  state: NodeState = 'unknown';
+  latencyMs: number | undefined;
+  lastError: string | undefined;
+  faultyUntil = 0;
+  ok = 0;
+  errors = 0;
+  invalidShares = 0;
+  #inFlight = 0;
+  readonly #waiting: (() => void)[] = [];
+  readonly #maxInFlight: number;
+
+  constructor(
+    endpoint: NodeEndpoint,
+    tls: TlsMaterial,
+    opts: { credentials?: ChannelCredentials; maxInFlight?: number } = {},
+  ) {
+    this.#maxInFlight = opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    const credentials = opts.credentials;
+    const v = verifyPeerCertificate(endpoint.certPem, tls.caPem);
+    if (!v.ok) throw new Error(`node ${endpoint.id}: certificate not usable: ${v.message}`);
+    if (v.identity !== endpoint.id || !v.roles.includes('node')) {
+      throw new Error(`node ${endpoint.id}: certificate names ${v.identity} [${v.roles.join(',')}]`);
+    }
+    this.id = endpoint.id;
+    this.address = endpoint.address;
+    this.shareKey = v.shareKey;
+    this.client = new KeyShareNodeClient(endpoint.address, credentials ?? channelCredentials(tls, endpoint.id), {
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+      // SNI carries the node's identity, not its IP address (RFC 6066 forbids IPs there).
+      'grpc.ssl_target_name_override': endpoint.id,
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.min_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1000,
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 3000,
+    });
+  }
+
+  /** Ranks nodes for a request: healthy and fast first, faulty last. */
+  rank(now = Date.now()): number {
+    const base = { up: 0, unknown: 1, down: 2, faulty: 3 }[this.faultyUntil > now ? 'faulty' : this.state];
+    return base * 1e6 + (this.latencyMs ?? 50);
+  }
+
+  /**
+   * A unary call with a deadline, recording latency and health. Waits for a free slot first;
+   * `notAfter` (epoch ms) abandons the call without sending it if the slot comes too late.
+   */
+  async call<Req, Res>(method: Unary<Req, Res>, req: Req, timeoutMs: number, notAfter = Infinity): Promise<Res> {
+    if (this.#inFlight >= this.#maxInFlight) await new Promise<void>((r) => this.#waiting.push(r));
+    this.#inFlight++;
+    try {
+      if (Date.now() >= notAfter) throw new Error('deadline passed while queued for this node');
+      return await this.#send(method, req, timeoutMs);
+    } finally {
+      this.#inFlight--;
+      this.#waiting.shift()?.();
+    }
+  }
+
+  #send<Req, Res>(method: Unary<Req, Res>, req: Req, timeoutMs: number): Promise<Res> {
+    const started = performance.now();
+    return new Promise<Res>((resolve, reject) => {
+      method(this.client, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err || res === undefined) {
+          this.errors++;
+          this.lastError = err ? `${grpc.status[err.code]}: ${err.details}` : 'empty response';
+          if (err && [grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED].includes(err.code)) this.state = 'down';
+          reject(err ?? new Error('empty response'));
+          return;
+        }
+        const ms = performance.now() - started;
+        this.latencyMs = this.latencyMs === undefined ? ms : (1 - EWMA) * this.latencyMs + EWMA * ms;
+        this.ok++;
+        if (this.state !== 'faulty') this.state = 'up';
+        resolve(res);
+      });
+    });
+  }
+
+  signShare(req: SignShareRequest, timeoutMs: number, notAfter?: number): Promise<SignShareResponse__Output> {
+    return this.call((c, r, m, o, cb) => c.SignShare(r, m, o, cb), req, timeoutMs, notAfter);
+  }
+
+  installShare(req: InstallShareRequest, timeoutMs: number): Promise<InstallShareResponse__Output> {
+    return this.call((c, r, m, o, cb) => c.InstallShare(r, m, o, cb), req, timeoutMs);
+  }
+
+  deleteShare(req: DeleteShareRequest, timeoutMs: number): Promise<DeleteShareResponse__Output> {
+    return this.call((c, r, m, o, cb) => c.DeleteShare(r, m, o, cb), req, timeoutMs);
+  }
+
+  listShares(timeoutMs: number): Promise<ListSharesResponse__Output> {
+    return this.call((c, r, m, o, cb) => c.ListShares(r, m, o, cb), {}, timeoutMs);
+  }
+
+  proveShare(req: ProveShareRequest, timeoutMs: number): Promise<ProveShareResponse__Output> {
+    return this.call((c, r, m, o, cb) => c.ProveShare(r, m, o, cb), req, timeoutMs);
+  }
+
+  health(timeoutMs: number): Promise<HealthResponse__Output> {
+    return this.call((c, r, m, o, cb) => c.Health(r, m, o, cb), {}, timeoutMs);
+  }
+
+  markFaulty(reason: string): void {
+    this.invalidShares++;
+    this.state = 'faulty';
+    this.faultyUntil = Date.now() + FAULTY_FOR_MS;
+    this.lastError = reason;
+  }
+
+  status(): NodeStatus {
+    const { id, address, latencyMs, lastError, ok, errors, invalidShares } = this;
+    const state = this.faultyUntil > Date.now() ? 'faulty' : this.state;
+    return { id, address, state, latencyMs, lastError, ok, errors, invalidShares };
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,334 @@
+/**
+ * The key-share node's gRPC service. Every call, accepted or refused, is appended to the audit log
+ * before its answer leaves; a call that cannot be logged is not answered.
+ *
+ * Order of checks for every RPC: caller certificate (pinned CA, validity) → role → arguments →
+ * the operation. Refusals never carry secret material; shares never leave except as x_i.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { createHash } from 'node:crypto';
+import { type KeyShare as KeyShareType, KeyShare, type SignatureShare, ThresholdError, ThresholdPublicKey } from
+  '../threshold/rsa/index.js';
+import { EnvelopeError, openShare } from './envelope.js';
+import { MAX_CHALLENGE_BYTES, MIN_CHALLENGE_BYTES, proveShareRepresentative } from './prove.js';
+import { mayCall } from './rpc/authz.js';
+import { fromBytes, publicKeyFromMessage, toBytes } from './rpc/convert.js';
+import {
+  type DeleteShareRequest__Output,
+  type DeleteShareResponse,
+  type HealthResponse,
+  type InstallShareRequest__Output,
+  type InstallShareResponse,
+  KeyShareNodeService,
+  type ListSharesResponse,
+  MAX_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
+  type ProveShareRequest__Output,
+  type ProveShareResponse,
+  type RpcName,
+  type SignShareRequest__Output,
+  type SignShareResponse,
+} from './rpc/schema.js';
+import { type Caller, callerOf, serverCredentials, type TlsMaterial } from './rpc/tls.js';
+import { NodeStoreError } from './store.js';
+
+export const KEY_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** What the server needs from the store (NodeStore provides it). */
+export interface ShareStore {
+  putShare(s: {
+    keyId: string;
+    index: number;
+    publicKey: string;
+    vkFingerprint: string;
+    share: Buffer;
+    installedBy: string;
+  }): 'installed' | 'already-installed';
+  getShare(keyId: string): { index: number; publicKey: string; share: Buffer } | undefined;
+  deleteShare(keyId: string): boolean;
+  listShares(): { keyId: string; index: number; publicKey: string; vkFingerprint: string; installedAt: number;
+    installedBy: string; }[];
+  countShares(): number;
+}
+
+export interface AuditSink {
+  append(e: { caller: string; rpc: string; keyId: string; inputSha256: string; outcome: string }): Promise<number>;
+}
+
+export interface NodeServerOptions {
+  nodeId: string;
+  store: ShareStore;
+  audit: AuditSink;
+  tls: TlsMaterial;
+  /** X25519 private key that opens sealed shares; the server wipes it on close. */
+  shareKey: Buffer;
+  /** Test seam: rewrites each signature share before it is sent (the lying-node tests). */
+  tamper?: (share: SignatureShare) => SignatureShare;
+  log?: (line: string) => void;
+}
+
+/** An expected refusal with its gRPC status. */
+class RpcError extends Error {
+  constructor(
+    readonly code: grpc.status,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const invalid = (msg: string) => new RpcError(grpc.status.INVALID_ARGUMENT, msg);
+
+function checkKeyId(keyId: unknown): string {
+  if (typeof keyId !== 'string' || !KEY_ID_PATTERN.test(keyId)) {
+    throw invalid('key_id must be 1-128 characters of [A-Za-z0-9._:-]');
+  }
+  return keyId;
+}
+
+function toStatus(err: unknown): { code: grpc.status; details: string } {
+  if (err instanceof RpcError) return { code: err.code, details: err.message };
+  if (err instanceof ThresholdError) {
+    // Threshold errors carry fixed, secret-free messages.
+    const code = err.code === 'INVALID_SHARE' ? grpc.status.FAILED_PRECONDITION : grpc.status.INVALID_ARGUMENT;
+    return { code, details: err.message };
+  }
+  if (err instanceof EnvelopeError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
+  if (err instanceof NodeStoreError) {
+    if (err.code === 'CONFLICT') return { code: grpc.status.ALREADY_EXISTS, details: err.message };
+    if (err.code === 'INVALID') return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
+    return { code: grpc.status.INTERNAL, details: `share store: ${err.code}` };
+  }
+  return { code: grpc.status.INTERNAL, details: 'internal error' };
+}
+
+export class NodeServer {
+  readonly #opts: NodeServerOptions;
+  readonly #server: grpc.Server;
+  /** Loaded shares (native memory), so that a signature costs one exponentiation, not an import. */
+  readonly #cache = new Map<string, KeyShareType>();
+  readonly #startedAt = Date.now();
+  #inFlight = 0;
+
+  constructor(opts: NodeServerOptions) {
+    this.#opts = opts;
+    this.#server = new grpc.Server({
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    });
+    this.#server.addService(KeyShareNodeService, {
+      InstallShare: this.#unary('InstallShare', (r: InstallShareRequest__Output, c) => this.#install(r, c)),
+      SignShare: this.#unary('SignShare', (r: SignShareRequest__Output) => this.#sign(r)),
+      DeleteShare: this.#unary('DeleteShare', (r: DeleteShareRequest__Output) => this.#delete(r)),
+      ListShares: this.#unary('ListShares', () => this.#list()),
+      ProveShare: this.#unary('ProveShare', (r: ProveShareRequest__Output) => this.#prove(r)),
+      Health: this.#unary('Health', () => this.#health()),
+    });
+  }
+
+  /** Binds and starts; returns the port (useful with port 0). */
+  listen(address: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#server.bindAsync(address, serverCredentials(this.#opts.tls), (err, port) =>
+        err ? reject(err) : resolve(port));
+    });
+  }
+
+  /** Stops accepting calls, lets in-flight ones finish (up to graceMs), wipes loaded shares. */
+  async close(graceMs = 2000): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.#server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    for (const s of this.#cache.values()) s.destroy();
+    this.#cache.clear();
+    this.#opts.shareKey.fill(0);
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  #unary<Req, Res>(
+    rpc: RpcName,
+    work: (req: Req, caller: Caller & { ok: true }) => Res | Promise<Res>,
+  ): grpc.handleUnaryCall<Req, Res> {
+    return (call, callback) => {
+      void this.#serve(rpc, call, work).then(([status, response]) =>
+        status ? callback({ code: status.code, details: status.details }) : callback(null, response));
+    };
+  }
+
+  async #serve<Req, Res>(
+    rpc: RpcName,
+    call: grpc.ServerUnaryCall<Req, Res>,
+    work: (req: Req, caller: Caller & { ok: true }) => Res | Promise<Res>,
+  ): Promise<[{ code: grpc.status; details: string } | undefined, Res | undefined]> {
+    this.#inFlight++;
+    try {
+      const caller = callerOf(call, this.#opts.tls.caPem);
+      const request = call.request as Record<string, unknown>;
+      const keyId = typeof request.key_id === 'string' && KEY_ID_PATTERN.test(request.key_id) ? request.key_id : '';
+      const inputSha256 = createHash('sha256')
+        .update(KeyShareNodeService[rpc]?.requestSerialize(call.request) ?? Buffer.alloc(0))
+        .digest('hex');
+      let status: { code: grpc.status; details: string } | undefined;
+      let response: Res | undefined;
+      if (!caller.ok) {
+        status = { code: grpc.status.UNAUTHENTICATED, details: `client certificate refused: ${caller.message}` };
+      } else if (!mayCall(caller.roles, rpc)) {
+        status = {
+          code: grpc.status.PERMISSION_DENIED,
+          details: `${caller.identity} with role ${caller.roles.join(',')} may not call ${rpc}`,
+        };
+      } else {
+        try {
+          response = await work(call.request, caller);
+        } catch (err) {
+          status = toStatus(err);
+          if (status.code === grpc.status.INTERNAL) this.#log(`${rpc} failed: ${(err as Error).name}`);
+        }
+      }
+      const outcome = status ? `${grpc.status[status.code]}: ${status.details}` : 'OK';
+      try {
+        await this.#opts.audit.append({ caller: caller.label, rpc, keyId, inputSha256, outcome });
+      } catch {
+        this.#log(`${rpc}: audit log append failed; call not answered`);
+        return [{ code: grpc.status.UNAVAILABLE, details: 'audit log unavailable' }, undefined];
+      }
+      return [status, response];
+    } finally {
+      this.#inFlight--;
+    }
+  }
+
+  #log(line: string): void {
+    (this.#opts.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(`node ${this.#opts.nodeId}: ${line}`);
+  }
+
+  /** The loaded share for keyId, importing (and checking against v_i) on first use. */
+  #share(keyId: string): KeyShareType {
+    const cached = this.#cache.get(keyId);
+    if (cached) return cached;
+    const stored = this.#opts.store.getShare(keyId);
+    if (stored === undefined) throw new RpcError(grpc.status.NOT_FOUND, `no share for key ${keyId}`);
+    const pub = ThresholdPublicKey.fromJSON(JSON.parse(stored.publicKey) as Parameters<
+      typeof ThresholdPublicKey.fromJSON
+    >[0]);
+    const share = KeyShare.import(pub, stored.index, stored.share); // zeroes stored.share
+    this.#cache.set(keyId, share);
+    return share;
+  }
+
+  #install(req: InstallShareRequest__Output, caller: Caller & { ok: true }): InstallShareResponse {
+    const keyId = checkKeyId(req.key_id);
+    const pub = publicKeyFromMessage(req.public_key);
+    const index = req.index;
+    if (!Number.isInteger(index) || index < 1 || index > pub.l) throw invalid(`index must be 1..${pub.l}`);
+    const sealed = req.sealed;
+    if (sealed === null) throw invalid('sealed share missing');
+    if (sealed.version !== 1) throw invalid(`sealed share version ${sealed.version} is not supported`);
+    const bytes = openShare({
+      privateKey: this.#opts.shareKey,
+      keyId,
+      index,
+      sealed: {
+        version: 1,
+        ephemeralPublicKey: sealed.ephemeral_public_key,
+        nonce: sealed.nonce,
+        ciphertext: sealed.ciphertext,
+      },
+    });
+    try {
+      // Checks v^{s_i} = v_i before anything is stored.
+      const share = KeyShare.import(pub, index, Buffer.from(bytes));
+      const vkFingerprint = pub.verificationKeyFingerprint(index);
+      const result = this.#opts.store.putShare({
+        keyId,
+        index,
+        publicKey: JSON.stringify(pub.toJSON()),
+        vkFingerprint,
+        share: bytes,
+        installedBy: caller.identity,
+      });
+      if (this.#cache.has(keyId)) share.destroy();
+      else this.#cache.set(keyId, share);
+      return { already_installed: result === 'already-installed', vk_fingerprint: vkFingerprint };
+    } finally {
+      bytes.fill(0);
+    }
+  }
+
+  async #sign(req: SignShareRequest__Output): Promise<SignShareResponse> {
+    const keyId = checkKeyId(req.key_id);
+    if (req.x.length === 0 || req.x.length > 1024) throw invalid('x must be 1..1024 bytes');
+    const share = this.#share(keyId);
+    const x = fromBytes(req.x);
+    let s = req.with_proof ? share.signWithProof(x) : await share.signAsync(x);
+    if (this.#opts.tamper) s = this.#opts.tamper(s);
+    return {
+      index: s.index,
+      xi: toBytes(s.xi),
+      proof: s.proof ? { c: toBytes(s.proof.c), z: toBytes(s.proof.z) } : null,
+    };
+  }
+
+  #delete(req: DeleteShareRequest__Output): DeleteShareResponse {
+    const keyId = checkKeyId(req.key_id);
+    this.#cache.get(keyId)?.destroy();
+    this.#cache.delete(keyId);
+    return { deleted: this.#opts.store.deleteShare(keyId) };
+  }
+
+  #list(): ListSharesResponse {
+    return {
+      shares: this.#opts.store.listShares().map((s) => {
+        const pub = JSON.parse(s.publicKey) as { k: number; l: number; n: string };
+        return {
+          key_id: s.keyId,
+          index: s.index,
+          k: pub.k,
+          l: pub.l,
+          bits: BigInt(`0x${pub.n}`).toString(2).length,
+          vk_fingerprint: s.vkFingerprint,
+          installed_by: s.installedBy,
+          installed_at_ms: String(s.installedAt),
+        };
+      }),
+    };
+  }
+
+  #prove(req: ProveShareRequest__Output): ProveShareResponse {
+    const keyId = checkKeyId(req.key_id);
+    const challenge = req.challenge;
+    if (challenge.length < MIN_CHALLENGE_BYTES || challenge.length > MAX_CHALLENGE_BYTES) {
+      throw invalid(`challenge must be ${MIN_CHALLENGE_BYTES}..${MAX_CHALLENGE_BYTES} bytes`);
+    }
+    const share = this.#share(keyId);
+    const x = proveShareRepresentative(share.publicKey, keyId, challenge);
+    const s = share.signWithProof(x);
+    if (s.proof === undefined) throw new RpcError(grpc.status.INTERNAL, 'proof missing');
+    return {
+      index: s.index,
+      x: toBytes(x),
+      xi: toBytes(s.xi),
+      proof: { c: toBytes(s.proof.c), z: toBytes(s.proof.z) },
+    };
+  }
+
+  #health(): HealthResponse {
+    return {
+      node_id: this.#opts.nodeId,
+      protocol_version: PROTOCOL_VERSION,
+      shares: this.#opts.store.countShares(),
+      uptime_ms: String(Date.now() - this.#startedAt),
+      in_flight: this.#inFlight,
+    };
+  }
+}
