@@ -111,22 +111,30 @@ export class NodeClient {
    * A unary call with a deadline, recording latency and health. Waits for a free slot first;
    * `notAfter` (epoch ms) abandons the call without sending it if the slot comes too late.
    */
-  async call<Req, Res>(method: Unary<Req, Res>, req: Req, timeoutMs: number, notAfter = Infinity): Promise<Res> {
+  async call<Req, Res>(
+    method: Unary<Req, Res>,
+    req: Req,
+    timeoutMs: number,
+    notAfter = Infinity,
+    waitForReady = false,
+  ): Promise<Res> {
     if (this.#inFlight >= this.#maxInFlight) await new Promise<void>((r) => this.#waiting.push(r));
     this.#inFlight++;
     try {
       if (Date.now() >= notAfter) throw new Error('deadline passed while queued for this node');
-      return await this.#send(method, req, timeoutMs);
+      return await this.#send(method, req, timeoutMs, waitForReady);
     } finally {
       this.#inFlight--;
       this.#waiting.shift()?.();
     }
   }
 
-  #send<Req, Res>(method: Unary<Req, Res>, req: Req, timeoutMs: number): Promise<Res> {
+  #send<Req, Res>(method: Unary<Req, Res>, req: Req, timeoutMs: number, waitForReady: boolean): Promise<Res> {
     const started = performance.now();
     return new Promise<Res>((resolve, reject) => {
-      method(this.client, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+      // grpc-js takes wait-for-ready as a metadata option, not a call option.
+      const metadata = new grpc.Metadata({ waitForReady });
+      method(this.client, req, metadata, { deadline: Date.now() + timeoutMs }, (err, res) => {
         if (err || res === undefined) {
           this.errors++;
           this.lastError = err ? `${grpc.status[err.code]}: ${err.details}` : 'empty response';
@@ -147,12 +155,13 @@ export class NodeClient {
     return this.call((c, r, m, o, cb) => c.SignShare(r, m, o, cb), req, timeoutMs, notAfter);
   }
 
+  /** Waits for the channel (a node restarting, a channel in reconnect backoff) within the deadline. */
   installShare(req: InstallShareRequest, timeoutMs: number): Promise<InstallShareResponse__Output> {
-    return this.call((c, r, m, o, cb) => c.InstallShare(r, m, o, cb), req, timeoutMs);
+    return this.call((c, r, m, o, cb) => c.InstallShare(r, m, o, cb), req, timeoutMs, Infinity, true);
   }
 
   deleteShare(req: DeleteShareRequest, timeoutMs: number): Promise<DeleteShareResponse__Output> {
-    return this.call((c, r, m, o, cb) => c.DeleteShare(r, m, o, cb), req, timeoutMs);
+    return this.call((c, r, m, o, cb) => c.DeleteShare(r, m, o, cb), req, timeoutMs, Infinity, true);
   }
 
   listShares(timeoutMs: number): Promise<ListSharesResponse__Output> {

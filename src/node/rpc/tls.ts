@@ -6,7 +6,7 @@
  * lets a refusal carry a gRPC status and land in the audit log, instead of being a reset socket.
  */
 import * as grpc from '@grpc/grpc-js';
-import { type PeerCertificate, createSecureContext } from 'node:tls';
+import { createSecureContext, type PeerCertificate, TLSSocket } from 'node:tls';
 import { parseIdentity, type Role, verifyPeerCertificate } from '../../pki/index.js';
 
 export interface TlsMaterial {
@@ -55,16 +55,29 @@ export type Caller =
   | { ok: true; identity: string; roles: Role[]; label: string }
   | { ok: false; reason: string; message: string; label: string };
 
+/**
+ * The client certificate as presented, whether or not TLS liked it. grpc-js's public
+ * `getAuthContext()` hides certificates that OpenSSL did not verify, which would report a foreign or
+ * expired certificate as "no certificate"; so the TLS socket is read through grpc-js's call object
+ * (pinned by the lockfile, and the mTLS integration test fails if that path moves), falling back to
+ * the public API. Verification itself is always ours: `verifyPeerCertificate`.
+ */
+function presentedCertificate(call: grpc.ServerUnaryCall<unknown, unknown>): Buffer | undefined {
+  const raw = (c: { raw?: unknown } | undefined) =>
+    c && Buffer.isBuffer(c.raw) && c.raw.length > 0 ? c.raw : undefined;
+  try {
+    const socket = (call as unknown as { call?: { stream?: { session?: { socket?: unknown } } } }).call?.stream
+      ?.session?.socket;
+    if (socket instanceof TLSSocket) return raw(socket.getPeerCertificate());
+    return raw(call.getAuthContext()?.sslPeerCertificate);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Who is calling, checked against the pinned CA now. Never throws. */
 export function callerOf(call: grpc.ServerUnaryCall<unknown, unknown>, caPem: string): Caller {
-  let raw: Buffer | undefined;
-  try {
-    const cert = call.getAuthContext()?.sslPeerCertificate;
-    raw = cert && Buffer.isBuffer(cert.raw) && cert.raw.length > 0 ? cert.raw : undefined;
-  } catch {
-    raw = undefined;
-  }
-  const v = verifyPeerCertificate(raw, caPem);
+  const v = verifyPeerCertificate(presentedCertificate(call), caPem);
   if (v.ok) return { ok: true, identity: v.identity, roles: v.roles, label: `${v.identity}[${v.roles.join(',')}]` };
   return { ok: false, reason: v.reason, message: v.message, label: `unauthenticated(${v.reason})` };
 }

@@ -43,7 +43,9 @@ export async function startTestCluster(
     async close() {
       coordinator.close();
       await local.stopAll();
-      rmSync(dir, { recursive: true, force: true });
+      // KOFN_KEEP_TEST_DIRS=1 keeps the cluster directory (node logs, databases) for a post-mortem.
+      if (process.env.KOFN_KEEP_TEST_DIRS) process.stderr.write(`kept ${dir}\n`);
+      else rmSync(dir, { recursive: true, force: true });
     },
   };
 }

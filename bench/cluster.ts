@@ -1,0 +1,88 @@
+/**
+ * npm run bench:cluster — a 3-of-5 cluster of node processes on loopback, RSA-2048, signatures
+ * through the coordinator at concurrency 1/2/8/32, beside the limit measured in the same run:
+ * cores / (k × t_modexp), t_modexp one BN_mod_exp_mont_consttime with a full-length exponent.
+ *
+ * Goals (issue: nodes): ≥ 0.8 × limit at concurrency ≥ 8; p50 at concurrency 1 ≤ 2 × t_modexp + 1 ms.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCluster } from '../src/cluster/cluster-file.js';
+import { initCluster } from '../src/cluster/init.js';
+import { LocalCluster } from '../src/cluster/processes.js';
+import { Coordinator } from '../src/coordinator/coordinator.js';
+import { native } from '../src/threshold/native.js';
+import { generateKey, messageRepresentative } from '../src/threshold/rsa/index.js';
+import { table } from './stats.js';
+
+const N = 5;
+const K = 3;
+const SECONDS = Number(process.env.KOFN_BENCH_SECONDS ?? 5);
+const LEVELS = [1, 2, 8, 32];
+
+const dir = mkdtempSync(join(tmpdir(), 'kofn-bench-'));
+process.stderr.write(`starting a ${K}-of-${N} cluster in ${dir}...\n`);
+await initCluster({ dir, nodes: N, threshold: K });
+const cluster = loadCluster(dir);
+const local = new LocalCluster(cluster);
+await local.startAll();
+const coordinator = new Coordinator({ tls: cluster.tlsFor('coordinator'), nodes: cluster.endpoints, log: () => {} });
+
+try {
+  const dealt = await generateKey({ bits: 2048, shares: N, threshold: K });
+  const key = await coordinator.installKey('bench-2048', dealt, local.ids);
+  const tModexpMs = native.benchModexpConsttime(dealt.publicKey.modulus, 300) / 1e6;
+  for (const s of dealt.shares) s.destroy();
+  const cores = availableParallelism();
+  const limit = cores / (K * (tModexpMs / 1000));
+
+  const xs = Array.from({ length: 4096 }, (_, i) => {
+    const digest = createHash('sha256').update(`www${i}.example. 300 IN A 192.0.2.1`).digest();
+    return messageRepresentative({ scheme: 'pkcs1', hash: 'sha256', digest }, 2048);
+  });
+  // Warm-up: TLS sessions, share caches in every node, JIT.
+  for (let i = 0; i < 50; i++) await coordinator.sign(key, xs[i % xs.length] ?? 1n);
+
+  const rows: string[][] = [];
+  const results = new Map<number, { rate: number; p50: number; p99: number }>();
+  for (const c of LEVELS) {
+    const lat: number[] = [];
+    let next = 0;
+    const until = performance.now() + SECONDS * 1000;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: c }, async () => {
+        while (performance.now() < until) {
+          const x = xs[next++ % xs.length] ?? 1n;
+          const t0 = performance.now();
+          await coordinator.sign(key, x);
+          lat.push(performance.now() - t0);
+        }
+      }),
+    );
+    const elapsed = (performance.now() - started) / 1000;
+    lat.sort((a, b) => a - b);
+    const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? Number.NaN;
+    const r = { rate: lat.length / elapsed, p50: pct(0.5), p99: pct(0.99) };
+    results.set(c, r);
+    rows.push([String(c), r.rate.toFixed(1), `${r.p50.toFixed(2)} ms`, `${r.p99.toFixed(2)} ms`, (r.rate / limit).toFixed(2)]);
+  }
+
+  console.log(`\nkofn cluster, ${K}-of-${N} node processes on loopback, RSA-2048, ${SECONDS} s per level`);
+  console.log(`t_modexp (BN_mod_exp_mont_consttime, 2048-bit exponent) = ${tModexpMs.toFixed(3)} ms`);
+  console.log(`limit = ${cores} cores / (${K} × t_modexp) = ${limit.toFixed(0)} signatures/s\n`);
+  console.log(table(['concurrency', 'signatures/s', 'p50', 'p99', '÷ limit'], rows));
+  const best = Math.max(...LEVELS.filter((c) => c >= 8).map((c) => results.get(c)?.rate ?? 0));
+  const p50at1 = results.get(1)?.p50 ?? Number.NaN;
+  console.log(
+    `\ngoals: throughput ≥ 0.8 × limit at concurrency ≥ 8: ${best >= 0.8 * limit ? 'met' : 'NOT met'} ` +
+    `(${(best / limit).toFixed(2)}); p50 at concurrency 1 ≤ 2 × t_modexp + 1 ms = ` +
+    `${(2 * tModexpMs + 1).toFixed(2)} ms: ${p50at1 <= 2 * tModexpMs + 1 ? 'met' : 'NOT met'} (${p50at1.toFixed(2)} ms)`,
+  );
+} finally {
+  coordinator.close();
+  await local.stopAll();
+  rmSync(dir, { recursive: true, force: true });
+}
