@@ -11,7 +11,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCluster } from '../src/cluster/cluster-file.js';
 import { initCluster } from '../src/cluster/init.js';
-import { LocalCluster } from '../src/cluster/processes.js';
+import { CLI_PATH, LocalCluster } from '../src/cluster/processes.js';
 import { Coordinator } from '../src/coordinator/coordinator.js';
 import { native } from '../src/threshold/native.js';
 import { generateKey, messageRepresentative } from '../src/threshold/rsa/index.js';
@@ -20,14 +20,18 @@ import { table } from './stats.js';
 const N = 5;
 const K = 3;
 const SECONDS = Number(process.env.KOFN_BENCH_SECONDS ?? 5);
-const LEVELS = [1, 2, 8, 32];
+const LEVELS = (process.env.KOFN_BENCH_LEVELS ?? '1,2,8,32').split(',').map(Number);
 
 const dir = mkdtempSync(join(tmpdir(), 'kofn-bench-'));
 process.stderr.write(`starting a ${K}-of-${N} cluster in ${dir}...\n`);
 await initCluster({ dir, nodes: N, threshold: K });
 const cluster = loadCluster(dir);
 const local = new LocalCluster(cluster);
-await local.startAll();
+// KOFN_BENCH_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", is passed to every node process.
+const nodeFlags = (process.env.KOFN_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
+await local.startAll(
+  nodeFlags.length > 0 ? { argv: (config) => [...nodeFlags, CLI_PATH, 'node', 'start', '--config', config] } : {},
+);
 const coordinator = new Coordinator({ tls: cluster.tlsFor('coordinator'), nodes: cluster.endpoints, log: () => {} });
 
 try {
