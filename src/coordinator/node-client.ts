@@ -10,11 +10,14 @@ import {
   type InstallShareResponse__Output,
   KeyShareNodeClient,
   type ListSharesResponse__Output,
+  MAX_BATCH,
   MAX_MESSAGE_BYTES,
   type ProveShareRequest,
   type ProveShareResponse__Output,
   type SignShareRequest,
   type SignShareResponse__Output,
+  type SignSharesRequest,
+  type SignSharesResponse__Output,
 } from '../node/rpc/schema.js';
 import { channelCredentials, type TlsMaterial } from '../node/rpc/tls.js';
 
@@ -56,6 +59,30 @@ const EWMA = 0.2;
  */
 export const DEFAULT_MAX_IN_FLIGHT = 16;
 
+/**
+ * SignShare calls in flight per node. What arrives while they are busy waits and leaves together in
+ * one SignShares call: an idle node gets each request alone at once, a busy one gets batches, so
+ * the per-call cost of gRPC, HTTP/2 and TLS is paid once per batch instead of once per share.
+ */
+export const SIGN_CALLS_IN_FLIGHT = 2;
+
+interface Queued {
+  req: SignShareRequest;
+  notAfter: number;
+  resolve: (r: SignShareResponse__Output) => void;
+  reject: (e: unknown) => void;
+}
+
+/** A per-item refusal inside SignShares, shaped like a grpc-js ServiceError. */
+export class ItemError extends Error {
+  constructor(
+    readonly code: number,
+    readonly details: string,
+  ) {
+    super(`${grpc.status[code] ?? code}: ${details}`);
+  }
+}
+
 export class NodeClient {
   readonly id: string;
   readonly address: string;
@@ -72,6 +99,9 @@ export class NodeClient {
   #inFlight = 0;
   readonly #waiting: (() => void)[] = [];
   readonly #maxInFlight: number;
+  readonly #signQueue: Queued[] = [];
+  #signCalls = 0;
+  #signTimeoutMs = 2000;
 
   constructor(
     endpoint: NodeEndpoint,
@@ -151,8 +181,65 @@ export class NodeClient {
     });
   }
 
-  signShare(req: SignShareRequest, timeoutMs: number, notAfter?: number): Promise<SignShareResponse__Output> {
-    return this.call((c, r, m, o, cb) => c.SignShare(r, m, o, cb), req, timeoutMs, notAfter);
+  /**
+   * One signature share. Queued per node (see SIGN_CALLS_IN_FLIGHT); `notAfter` (epoch ms) drops it
+   * unsent if the queue held it too long; `timeoutMs` bounds the call once sent.
+   */
+  signShare(req: SignShareRequest, timeoutMs: number, notAfter = Infinity): Promise<SignShareResponse__Output> {
+    this.#signTimeoutMs = timeoutMs;
+    return new Promise((resolve, reject) => {
+      this.#signQueue.push({ req, notAfter, resolve, reject });
+      this.#pumpSigns();
+    });
+  }
+
+  #pumpSigns(): void {
+    while (this.#signCalls < SIGN_CALLS_IN_FLIGHT && this.#signQueue.length > 0) {
+      const now = Date.now();
+      const batch = this.#signQueue.splice(0, MAX_BATCH).filter((q) => {
+        if (q.notAfter > now) return true;
+        q.reject(new Error('deadline passed while queued for this node'));
+        return false;
+      });
+      if (batch.length === 0) continue;
+      this.#signCalls++;
+      void this.#sendSigns(batch).finally(() => {
+        this.#signCalls--;
+        this.#pumpSigns();
+      });
+    }
+  }
+
+  async #sendSigns(batch: Queued[]): Promise<void> {
+    const [only] = batch;
+    if (batch.length === 1 && only !== undefined) {
+      await this.#send<SignShareRequest, SignShareResponse__Output>(
+        (c, r, m, o, cb) => c.SignShare(r, m, o, cb),
+        only.req,
+        this.#signTimeoutMs,
+        false,
+      ).then(
+        only.resolve,
+        only.reject,
+      );
+      return;
+    }
+    try {
+      const res = await this.#send<SignSharesRequest, SignSharesResponse__Output>(
+        (c, r, m, o, cb) => c.SignShares(r, m, o, cb),
+        { items: batch.map((q) => q.req) },
+        this.#signTimeoutMs,
+        false,
+      );
+      batch.forEach((q, i) => {
+        const r = res.results[i];
+        if (r === undefined) q.reject(new Error('SignShares answered fewer items than asked'));
+        else if (r.code === 0 && r.share !== null) q.resolve(r.share);
+        else q.reject(new ItemError(r.code, r.details));
+      });
+    } catch (err) {
+      for (const q of batch) q.reject(err);
+    }
   }
 
   /** Waits for the channel (a node restarting, a channel in reconnect backoff) within the deadline. */

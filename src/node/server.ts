@@ -26,8 +26,11 @@ import {
   type ProveShareRequest__Output,
   type ProveShareResponse,
   type RpcName,
+  MAX_BATCH,
   type SignShareRequest__Output,
   type SignShareResponse,
+  type SignSharesRequest__Output,
+  type SignSharesResponse,
 } from './rpc/schema.js';
 import { type Caller, callerOf, serverCredentials, type TlsMaterial } from './rpc/tls.js';
 import { NodeStoreError } from './store.js';
@@ -54,6 +57,14 @@ export interface ShareStore {
 export interface AuditSink {
   append(e: { caller: string; rpc: string; keyId: string; inputSha256: string; outcome: string }): Promise<number>;
 }
+
+/** Per-item audit entries of a call that carries several requests (SignShares). */
+type ItemLog = (keyId: string, inputSha256: string, outcome: string) => void;
+type Work<Req, Res> = (req: Req, caller: Caller & { ok: true }, items: ItemLog) => Res | Promise<Res>;
+
+const sha256hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const outcomeOf = (s: { code: grpc.status; details: string } | undefined) =>
+  s ? `${grpc.status[s.code]}: ${s.details}` : 'OK';
 
 export interface NodeServerOptions {
   nodeId: string;
@@ -119,6 +130,7 @@ export class NodeServer {
     this.#server.addService(KeyShareNodeService, {
       InstallShare: this.#unary('InstallShare', (r: InstallShareRequest__Output, c) => this.#install(r, c)),
       SignShare: this.#unary('SignShare', (r: SignShareRequest__Output) => this.#sign(r)),
+      SignShares: this.#unary('SignShares', (r: SignSharesRequest__Output, _c, items) => this.#signMany(r, items)),
       DeleteShare: this.#unary('DeleteShare', (r: DeleteShareRequest__Output) => this.#delete(r)),
       ListShares: this.#unary('ListShares', () => this.#list()),
       ProveShare: this.#unary('ProveShare', (r: ProveShareRequest__Output) => this.#prove(r)),
@@ -155,10 +167,7 @@ export class NodeServer {
     return this.#inFlight;
   }
 
-  #unary<Req, Res>(
-    rpc: RpcName,
-    work: (req: Req, caller: Caller & { ok: true }) => Res | Promise<Res>,
-  ): grpc.handleUnaryCall<Req, Res> {
+  #unary<Req, Res>(rpc: RpcName, work: Work<Req, Res>): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       void this.#serve(rpc, call, work).then(([status, response]) =>
         status ? callback({ code: status.code, details: status.details }) : callback(null, response));
@@ -168,18 +177,17 @@ export class NodeServer {
   async #serve<Req, Res>(
     rpc: RpcName,
     call: grpc.ServerUnaryCall<Req, Res>,
-    work: (req: Req, caller: Caller & { ok: true }) => Res | Promise<Res>,
+    work: Work<Req, Res>,
   ): Promise<[{ code: grpc.status; details: string } | undefined, Res | undefined]> {
     this.#inFlight++;
     try {
       const caller = callerOf(call, this.#opts.tls.caPem);
       const request = call.request as Record<string, unknown>;
       const keyId = typeof request.key_id === 'string' && KEY_ID_PATTERN.test(request.key_id) ? request.key_id : '';
-      const inputSha256 = createHash('sha256')
-        .update(KeyShareNodeService[rpc]?.requestSerialize(call.request) ?? Buffer.alloc(0))
-        .digest('hex');
+      const inputSha256 = sha256hex(KeyShareNodeService[rpc]?.requestSerialize(call.request) ?? Buffer.alloc(0));
       let status: { code: grpc.status; details: string } | undefined;
       let response: Res | undefined;
+      const itemEntries: { keyId: string; inputSha256: string; outcome: string }[] = [];
       if (!caller.ok) {
         status = { code: grpc.status.UNAUTHENTICATED, details: `client certificate refused: ${caller.message}` };
       } else if (!mayCall(caller.roles, rpc)) {
@@ -189,15 +197,19 @@ export class NodeServer {
         };
       } else {
         try {
-          response = await work(call.request, caller);
+          const log: ItemLog = (k, h, o) => itemEntries.push({ keyId: k, inputSha256: h, outcome: o });
+          response = await work(call.request, caller, log);
         } catch (err) {
           status = toStatus(err);
           if (status.code === grpc.status.INTERNAL) this.#log(`${rpc} failed: ${(err as Error).name}`);
         }
       }
-      const outcome = status ? `${grpc.status[status.code]}: ${status.details}` : 'OK';
+      // A call that answers several requests is logged once per request; otherwise once.
+      const entries = status !== undefined || itemEntries.length === 0
+        ? [{ keyId, inputSha256, outcome: outcomeOf(status) }]
+        : itemEntries;
       try {
-        await this.#opts.audit.append({ caller: caller.label, rpc, keyId, inputSha256, outcome });
+        await Promise.all(entries.map((e) => this.#opts.audit.append({ caller: caller.label, rpc, ...e })));
       } catch {
         this.#log(`${rpc}: audit log append failed; call not answered`);
         return [{ code: grpc.status.UNAVAILABLE, details: 'audit log unavailable' }, undefined];
@@ -277,6 +289,28 @@ export class NodeServer {
       xi: toBytes(s.xi),
       proof: s.proof ? { c: toBytes(s.proof.c), z: toBytes(s.proof.z) } : null,
     };
+  }
+
+  /** Each item is its own SignShare: computed in parallel, answered and logged on its own. */
+  async #signMany(req: SignSharesRequest__Output, items: ItemLog): Promise<SignSharesResponse> {
+    if (req.items.length === 0 || req.items.length > MAX_BATCH) throw invalid(`items must number 1..${MAX_BATCH}`);
+    const serialize = KeyShareNodeService.SignShare?.requestSerialize;
+    const results = await Promise.all(
+      req.items.map(async (item) => {
+        const keyId = KEY_ID_PATTERN.test(item.key_id) ? item.key_id : '';
+        const input = sha256hex(serialize ? serialize(item) : Buffer.alloc(0));
+        try {
+          const share = await this.#sign(item);
+          items(keyId, input, 'OK');
+          return { code: grpc.status.OK, details: '', share };
+        } catch (err) {
+          const status = toStatus(err);
+          items(keyId, input, outcomeOf(status));
+          return { code: status.code, details: status.details, share: null };
+        }
+      }),
+    );
+    return { results };
   }
 
   #delete(req: DeleteShareRequest__Output): DeleteShareResponse {

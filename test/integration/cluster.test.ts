@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash, verify } from 'node:crypto';
+import { createHash, randomBytes, verify } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { CLI_PATH } from '../../src/cluster/processes.js';
 import type { KeyPlacement } from '../../src/coordinator/coordinator.js';
 import { CoordinatorError } from '../../src/coordinator/errors.js';
+import { NodeClient } from '../../src/coordinator/node-client.js';
+import { proveShareRepresentative } from '../../src/node/prove.js';
+import { fromBytes } from '../../src/node/rpc/convert.js';
 import { i2osp } from '../../src/threshold/bytes.js';
-import { type DealtKey, messageRepresentative } from '../../src/threshold/rsa/index.js';
+import { type DealtKey, messageRepresentative, verifyShareProof } from '../../src/threshold/rsa/index.js';
 import { destroyAll, testKey } from '../helpers/keys.js';
 import { startTestCluster, type TestCluster } from './helpers/cluster.js';
 
@@ -67,6 +70,37 @@ describe('A local 3-of-5 cluster of node processes over mutual TLS', function ()
       const w = shareWindows[i];
       assert.ok(w);
       assert.ok(!bytes.includes(w) && !bytes.includes(Buffer.from(w).reverse()), `share bytes found in ${e.id}`);
+    }
+  });
+
+  it('lets the auditor list shares and prove possession on fresh challenges, revealing no share', async () => {
+    const auditorTls = t.cluster.tlsFor('auditor');
+    for (const [i, e] of t.cluster.endpoints.entries()) {
+      const auditor = new NodeClient(e, auditorTls);
+      try {
+        const list = await auditor.listShares(5000);
+        const info = list.shares.find((s) => s.key_id === 'zone-example-ksk');
+        assert.ok(info, e.id);
+        assert.equal(info.index, i + 1);
+        assert.deepEqual([info.k, info.l, info.bits], [3, 5, 2048]);
+        assert.equal(info.vk_fingerprint, key.publicKey.verificationKeyFingerprint(i + 1));
+        assert.ok(!JSON.stringify(list).includes(shareWindows[i]?.toString('hex') ?? 'x'));
+        const xs = new Set<string>();
+        for (let round = 0; round < 2; round++) {
+          const challenge = randomBytes(32);
+          const r = await auditor.proveShare({ key_id: 'zone-example-ksk', challenge }, 5000);
+          const x = proveShareRepresentative(key.publicKey, 'zone-example-ksk', challenge);
+          assert.equal(fromBytes(r.x), x);
+          assert.ok(r.proof);
+          const proof = { c: fromBytes(r.proof.c), z: fromBytes(r.proof.z) };
+          assert.ok(verifyShareProof(key.publicKey, x, r.index, fromBytes(r.xi), proof), `${e.id} proof`);
+          assert.ok(!verifyShareProof(key.publicKey, x + 1n, r.index, fromBytes(r.xi), proof));
+          xs.add(String(x));
+        }
+        assert.equal(xs.size, 2, 'fresh challenges give fresh values');
+      } finally {
+        auditor.close();
+      }
     }
   });
 

@@ -14,6 +14,7 @@ type Creds = { certPem?: string; keyPem?: string };
 const REQUESTS: Record<RpcName, object> = {
   InstallShare: { key_id: 'k1', index: 1, public_key: null, sealed: null },
   SignShare: { key_id: 'k1', x: Buffer.from([2]), with_proof: false },
+  SignShares: { items: [{ key_id: 'k1', x: Buffer.from([2]), with_proof: false }] },
   DeleteShare: { key_id: 'k1' },
   ListShares: {},
   ProveShare: { key_id: 'k1', challenge: randomBytes(32) },

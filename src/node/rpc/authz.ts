@@ -5,6 +5,7 @@ import type { RpcName } from './schema.js';
 export const RPC_ROLES: Readonly<Record<RpcName, readonly Role[]>> = {
   InstallShare: ['ceremony', 'dealer'],
   SignShare: ['coordinator'],
+  SignShares: ['coordinator'],
   DeleteShare: ['ceremony', 'dealer'],
   ListShares: ['auditor'],
   ProveShare: ['auditor'],

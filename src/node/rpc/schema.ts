@@ -32,7 +32,18 @@ export const KeyShareNodeClient = loaded.kofn.node.v1.KeyShareNode as unknown as
 ) => GenClient;
 export type KeyShareNodeClient = GenClient;
 
-export const RPC_NAMES = ['InstallShare', 'SignShare', 'DeleteShare', 'ListShares', 'ProveShare', 'Health'] as const;
+export const RPC_NAMES = [
+  'InstallShare',
+  'SignShare',
+  'SignShares',
+  'DeleteShare',
+  'ListShares',
+  'ProveShare',
+  'Health',
+] as const;
+
+/** Most SignShare items in one SignShares call. */
+export const MAX_BATCH = 64;
 export type RpcName = (typeof RPC_NAMES)[number];
 
 export type * from './gen/kofn/node/v1/DeleteShareRequest.js';
@@ -50,4 +61,7 @@ export type * from './gen/kofn/node/v1/SealedShare.js';
 export type * from './gen/kofn/node/v1/ShareInfo.js';
 export type * from './gen/kofn/node/v1/SignShareRequest.js';
 export type * from './gen/kofn/node/v1/SignShareResponse.js';
+export type * from './gen/kofn/node/v1/SignShareResult.js';
+export type * from './gen/kofn/node/v1/SignSharesRequest.js';
+export type * from './gen/kofn/node/v1/SignSharesResponse.js';
 export type * from './gen/kofn/node/v1/ThresholdPublicKey.js';

@@ -17,6 +17,9 @@ import type { SealedShare as _kofn_node_v1_SealedShare, SealedShare__Output as _
 import type { ShareInfo as _kofn_node_v1_ShareInfo, ShareInfo__Output as _kofn_node_v1_ShareInfo__Output } from './kofn/node/v1/ShareInfo.js';
 import type { SignShareRequest as _kofn_node_v1_SignShareRequest, SignShareRequest__Output as _kofn_node_v1_SignShareRequest__Output } from './kofn/node/v1/SignShareRequest.js';
 import type { SignShareResponse as _kofn_node_v1_SignShareResponse, SignShareResponse__Output as _kofn_node_v1_SignShareResponse__Output } from './kofn/node/v1/SignShareResponse.js';
+import type { SignShareResult as _kofn_node_v1_SignShareResult, SignShareResult__Output as _kofn_node_v1_SignShareResult__Output } from './kofn/node/v1/SignShareResult.js';
+import type { SignSharesRequest as _kofn_node_v1_SignSharesRequest, SignSharesRequest__Output as _kofn_node_v1_SignSharesRequest__Output } from './kofn/node/v1/SignSharesRequest.js';
+import type { SignSharesResponse as _kofn_node_v1_SignSharesResponse, SignSharesResponse__Output as _kofn_node_v1_SignSharesResponse__Output } from './kofn/node/v1/SignSharesResponse.js';
 import type { ThresholdPublicKey as _kofn_node_v1_ThresholdPublicKey, ThresholdPublicKey__Output as _kofn_node_v1_ThresholdPublicKey__Output } from './kofn/node/v1/ThresholdPublicKey.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -43,6 +46,9 @@ export interface ProtoGrpcType {
         ShareInfo: MessageTypeDefinition<_kofn_node_v1_ShareInfo, _kofn_node_v1_ShareInfo__Output>
         SignShareRequest: MessageTypeDefinition<_kofn_node_v1_SignShareRequest, _kofn_node_v1_SignShareRequest__Output>
         SignShareResponse: MessageTypeDefinition<_kofn_node_v1_SignShareResponse, _kofn_node_v1_SignShareResponse__Output>
+        SignShareResult: MessageTypeDefinition<_kofn_node_v1_SignShareResult, _kofn_node_v1_SignShareResult__Output>
+        SignSharesRequest: MessageTypeDefinition<_kofn_node_v1_SignSharesRequest, _kofn_node_v1_SignSharesRequest__Output>
+        SignSharesResponse: MessageTypeDefinition<_kofn_node_v1_SignSharesResponse, _kofn_node_v1_SignSharesResponse__Output>
         ThresholdPublicKey: MessageTypeDefinition<_kofn_node_v1_ThresholdPublicKey, _kofn_node_v1_ThresholdPublicKey__Output>
       }
     }

@@ -14,6 +14,8 @@ import type { ProveShareRequest as _kofn_node_v1_ProveShareRequest, ProveShareRe
 import type { ProveShareResponse as _kofn_node_v1_ProveShareResponse, ProveShareResponse__Output as _kofn_node_v1_ProveShareResponse__Output } from '../../../kofn/node/v1/ProveShareResponse.js';
 import type { SignShareRequest as _kofn_node_v1_SignShareRequest, SignShareRequest__Output as _kofn_node_v1_SignShareRequest__Output } from '../../../kofn/node/v1/SignShareRequest.js';
 import type { SignShareResponse as _kofn_node_v1_SignShareResponse, SignShareResponse__Output as _kofn_node_v1_SignShareResponse__Output } from '../../../kofn/node/v1/SignShareResponse.js';
+import type { SignSharesRequest as _kofn_node_v1_SignSharesRequest, SignSharesRequest__Output as _kofn_node_v1_SignSharesRequest__Output } from '../../../kofn/node/v1/SignSharesRequest.js';
+import type { SignSharesResponse as _kofn_node_v1_SignSharesResponse, SignSharesResponse__Output as _kofn_node_v1_SignSharesResponse__Output } from '../../../kofn/node/v1/SignSharesResponse.js';
 
 export interface KeyShareNodeClient extends grpc.Client {
   /**
@@ -108,6 +110,23 @@ export interface KeyShareNodeClient extends grpc.Client {
   signShare(argument: _kofn_node_v1_SignShareRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_kofn_node_v1_SignShareResponse__Output>): grpc.ClientUnaryCall;
   signShare(argument: _kofn_node_v1_SignShareRequest, callback: grpc.requestCallback<_kofn_node_v1_SignShareResponse__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * Coordinator role: up to 64 SignShare requests in one call, each answered (or refused) on its
+   * own and logged on its own. The coordinator batches what queues up while a node is busy.
+   */
+  SignShares(argument: _kofn_node_v1_SignSharesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_kofn_node_v1_SignSharesResponse__Output>): grpc.ClientUnaryCall;
+  SignShares(argument: _kofn_node_v1_SignSharesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_kofn_node_v1_SignSharesResponse__Output>): grpc.ClientUnaryCall;
+  SignShares(argument: _kofn_node_v1_SignSharesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_kofn_node_v1_SignSharesResponse__Output>): grpc.ClientUnaryCall;
+  SignShares(argument: _kofn_node_v1_SignSharesRequest, callback: grpc.requestCallback<_kofn_node_v1_SignSharesResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Coordinator role: up to 64 SignShare requests in one call, each answered (or refused) on its
+   * own and logged on its own. The coordinator batches what queues up while a node is busy.
+   */
+  signShares(argument: _kofn_node_v1_SignSharesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_kofn_node_v1_SignSharesResponse__Output>): grpc.ClientUnaryCall;
+  signShares(argument: _kofn_node_v1_SignSharesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_kofn_node_v1_SignSharesResponse__Output>): grpc.ClientUnaryCall;
+  signShares(argument: _kofn_node_v1_SignSharesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_kofn_node_v1_SignSharesResponse__Output>): grpc.ClientUnaryCall;
+  signShares(argument: _kofn_node_v1_SignSharesRequest, callback: grpc.requestCallback<_kofn_node_v1_SignSharesResponse__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface KeyShareNodeHandlers extends grpc.UntypedServiceImplementation {
@@ -142,6 +161,12 @@ export interface KeyShareNodeHandlers extends grpc.UntypedServiceImplementation 
    */
   SignShare: grpc.handleUnaryCall<_kofn_node_v1_SignShareRequest__Output, _kofn_node_v1_SignShareResponse>;
   
+  /**
+   * Coordinator role: up to 64 SignShare requests in one call, each answered (or refused) on its
+   * own and logged on its own. The coordinator batches what queues up while a node is busy.
+   */
+  SignShares: grpc.handleUnaryCall<_kofn_node_v1_SignSharesRequest__Output, _kofn_node_v1_SignSharesResponse>;
+  
 }
 
 export interface KeyShareNodeDefinition extends grpc.ServiceDefinition {
@@ -151,4 +176,5 @@ export interface KeyShareNodeDefinition extends grpc.ServiceDefinition {
   ListShares: MethodDefinition<_kofn_node_v1_ListSharesRequest, _kofn_node_v1_ListSharesResponse, _kofn_node_v1_ListSharesRequest__Output, _kofn_node_v1_ListSharesResponse__Output>
   ProveShare: MethodDefinition<_kofn_node_v1_ProveShareRequest, _kofn_node_v1_ProveShareResponse, _kofn_node_v1_ProveShareRequest__Output, _kofn_node_v1_ProveShareResponse__Output>
   SignShare: MethodDefinition<_kofn_node_v1_SignShareRequest, _kofn_node_v1_SignShareResponse, _kofn_node_v1_SignShareRequest__Output, _kofn_node_v1_SignShareResponse__Output>
+  SignShares: MethodDefinition<_kofn_node_v1_SignSharesRequest, _kofn_node_v1_SignSharesResponse, _kofn_node_v1_SignSharesRequest__Output, _kofn_node_v1_SignSharesResponse__Output>
 }
