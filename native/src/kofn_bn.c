@@ -675,6 +675,128 @@ done:
   return out;
 }
 
+/* proofCommitAsync(secret, bases: bigint[], rBits): Promise<{ commitments, nonce }> -- the same as
+ * proofCommit, with the secret exponentiations on the libuv pool (a node is asked for proofs exactly
+ * when something is wrong, and must keep answering meanwhile). */
+typedef struct commit_job {
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_ref secret_ref;
+  secret *s;
+  BIGNUM *bases[8];
+  BIGNUM *out[8];
+  uint32_t nb;
+  int rbits;
+  nonce *nc;
+  int ok;
+} commit_job;
+
+static void commit_execute(napi_env env, void *data) {
+  (void)env;
+  commit_job *j = data;
+  BN_CTX *ctx = BN_CTX_secure_new();
+  j->ok = ctx != NULL && j->nc != NULL && (j->nc->r = secure_bn()) != NULL &&
+          BN_priv_rand_ex(j->nc->r, j->rbits, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY, 0, ctx);
+  if (j->ok) BN_set_flags(j->nc->r, BN_FLG_CONSTTIME);
+  for (uint32_t i = 0; j->ok && i < j->nb; i++)
+    j->ok = (j->out[i] = BN_new()) != NULL && pow_secret(j->out[i], j->bases[i], j->nc->r, j->s->mod, ctx);
+  BN_CTX_free(ctx);
+}
+
+static void commit_free(commit_job *j) {
+  for (uint32_t i = 0; i < j->nb; i++) {
+    BN_free(j->bases[i]);
+    BN_free(j->out[i]);
+  }
+  if (j->nc != NULL) {
+    BN_clear_free(j->nc->r);
+    free(j->nc);
+  }
+  free(j);
+}
+
+static void commit_complete(napi_env env, napi_status status, void *data) {
+  commit_job *j = data;
+  secret *s = j->s;
+  s->inflight--;
+  napi_value result = NULL, arr = NULL, handle = NULL;
+  int built = status == napi_ok && j->ok && napi_create_array_with_length(env, j->nb, &arr) == napi_ok;
+  for (uint32_t i = 0; built && i < j->nb; i++) {
+    napi_value v = bigint_from_bn(env, j->out[i]);
+    built = v != NULL && napi_set_element(env, arr, i, v) == napi_ok;
+  }
+  if (built && (handle = wrap(env, j->nc, &NONCE_TAG, nonce_finalize)) != NULL) {
+    j->nc = NULL; /* owned by the handle */
+    built = napi_create_object(env, &result) == napi_ok &&
+            napi_set_named_property(env, result, "commitments", arr) == napi_ok &&
+            napi_set_named_property(env, result, "nonce", handle) == napi_ok;
+  } else {
+    built = 0;
+  }
+  if (built) {
+    napi_resolve_deferred(env, j->deferred, result);
+  } else {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    napi_value exc = NULL;
+    if (pending) napi_get_and_clear_last_exception(env, &exc);
+    if (exc == NULL) {
+      napi_value msg, code;
+      napi_create_string_utf8(env, "proof commitment failed", NAPI_AUTO_LENGTH, &msg);
+      napi_create_string_utf8(env, "KOFN_BN_OPENSSL", NAPI_AUTO_LENGTH, &code);
+      napi_create_error(env, code, msg, &exc);
+    }
+    napi_reject_deferred(env, j->deferred, exc);
+  }
+  if (s->destroyed && s->inflight == 0) secret_free_memory(s);
+  napi_delete_reference(env, j->secret_ref);
+  napi_delete_async_work(env, j->work);
+  commit_free(j);
+}
+
+static napi_value js_proof_commit_async(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  secret *s = live_secret(env, argv[0]);
+  if (s == NULL) return NULL;
+  int32_t rbits = 0;
+  if (!get_int(env, argv[2], &rbits)) return NULL;
+  if (rbits < 64 || rbits > 65536) return ARG_ERR("nonce size out of range");
+  bool isarr = false;
+  uint32_t nb = 0;
+  if (napi_is_array(env, argv[1], &isarr) != napi_ok || !isarr) return ARG_ERR("bases must be an array");
+  NAPI_OK(napi_get_array_length(env, argv[1], &nb));
+  if (nb == 0 || nb > 8) return ARG_ERR("between 1 and 8 bases");
+  commit_job *j = calloc(1, sizeof(commit_job));
+  if (j == NULL) return throw_code(env, "KOFN_BN_NOMEM", "out of memory");
+  j->s = s;
+  j->rbits = rbits;
+  for (uint32_t i = 0; i < nb; i++) {
+    napi_value bv;
+    if (napi_get_element(env, argv[1], i, &bv) != napi_ok || (j->bases[i] = residue_from_bigint(env, bv, s->mod)) == NULL) {
+      j->nb = i;
+      commit_free(j);
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      if (!pending) throw_napi_failure(env);
+      return NULL;
+    }
+  }
+  j->nb = nb;
+  j->nc = calloc(1, sizeof(nonce));
+  napi_value promise, name;
+  if (j->nc == NULL || napi_create_promise(env, &j->deferred, &promise) != napi_ok ||
+      napi_create_reference(env, argv[0], 1, &j->secret_ref) != napi_ok ||
+      napi_create_string_utf8(env, "kofn.proofCommit", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, commit_execute, commit_complete, j, &j->work) != napi_ok ||
+      napi_queue_async_work(env, j->work) != napi_ok) {
+    throw_napi_failure(env);
+    return NULL;
+  }
+  s->inflight++;
+  return promise;
+}
+
 /* proofRespond(nonce, secret, c: bigint): z = s_i*c + r. Consumes the nonce: a second call fails,
  * because two responses to one commitment reveal s_i. */
 static napi_value js_proof_respond(napi_env env, napi_callback_info info) {
@@ -912,6 +1034,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"shareSign", NULL, js_share_sign, NULL, NULL, NULL, napi_enumerable, NULL},
       {"shareSignAsync", NULL, js_share_sign_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"proofCommit", NULL, js_proof_commit, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"proofCommitAsync", NULL, js_proof_commit_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"proofRespond", NULL, js_proof_respond, NULL, NULL, NULL, napi_enumerable, NULL},
       {"deal", NULL, js_deal, NULL, NULL, NULL, napi_enumerable, NULL},
       {"benchModexpConsttime", NULL, js_bench_modexp, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -282,7 +282,7 @@ export class NodeServer {
     if (req.x.length === 0 || req.x.length > 1024) throw invalid('x must be 1..1024 bytes');
     const share = this.#share(keyId);
     const x = fromBytes(req.x);
-    let s = req.with_proof ? share.signWithProof(x) : await share.signAsync(x);
+    let s = req.with_proof ? await share.signWithProofAsync(x) : await share.signAsync(x);
     if (this.#opts.tamper) s = this.#opts.tamper(s);
     return {
       index: s.index,
@@ -338,7 +338,7 @@ export class NodeServer {
     };
   }
 
-  #prove(req: ProveShareRequest__Output): ProveShareResponse {
+  async #prove(req: ProveShareRequest__Output): Promise<ProveShareResponse> {
     const keyId = checkKeyId(req.key_id);
     const challenge = req.challenge;
     if (challenge.length < MIN_CHALLENGE_BYTES || challenge.length > MAX_CHALLENGE_BYTES) {
@@ -346,7 +346,7 @@ export class NodeServer {
     }
     const share = this.#share(keyId);
     const x = proveShareRepresentative(share.publicKey, keyId, challenge);
-    const s = share.signWithProof(x);
+    const s = await share.signWithProofAsync(x);
     if (s.proof === undefined) throw new RpcError(grpc.status.INTERNAL, 'proof missing');
     return {
       index: s.index,

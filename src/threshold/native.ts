@@ -44,6 +44,11 @@ export interface NativeBn {
     bases: readonly bigint[],
     rBits: number,
   ): { commitments: bigint[]; nonce: NonceHandle };
+  proofCommitAsync(
+    secret: SecretHandle,
+    bases: readonly bigint[],
+    rBits: number,
+  ): Promise<{ commitments: bigint[]; nonce: NonceHandle }>;
   proofRespond(nonce: NonceHandle, secret: SecretHandle, c: bigint): bigint;
   /** Zeroes p and q. */
   deal(p: Buffer, q: Buffer, e: bigint, k: number, l: number, twoDelta: bigint): DealResult;

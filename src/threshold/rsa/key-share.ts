@@ -3,7 +3,7 @@
  * opaque handle; the share never becomes a BigInt, a string, or part of an error.
  */
 import { inspect } from 'node:util';
-import { native, type SecretHandle } from '../native.js';
+import { native, type NonceHandle, type SecretHandle } from '../native.js';
 import { ThresholdError } from './errors.js';
 import { nonceBits, proofBase, proofChallenge, type ShareProof } from './proof.js';
 import type { ThresholdPublicKey } from './public-key.js';
@@ -81,12 +81,31 @@ export class KeyShare {
   /** The share with its proof of correctness (section 3); the nonce is consumed by the response. */
   signWithProof(x: bigint): SignatureShare {
     const share = this.sign(x);
+    const xt = proofBase(this.publicKey, x);
+    const commit = native.proofCommit(this.#secret, [this.publicKey.v, xt], nonceBits(this.publicKey));
+    return this.#respond(share, xt, commit);
+  }
+
+  /** The same with the three secret exponentiations (x_i, v^r, x̃^r) on the libuv pool. */
+  async signWithProofAsync(x: bigint): Promise<SignatureShare> {
+    checkRepresentative(this.publicKey, x);
+    const xt = proofBase(this.publicKey, x);
+    const [xi, commit] = await Promise.all([
+      native.shareSignAsync(this.#secret, x),
+      native.proofCommitAsync(this.#secret, [this.publicKey.v, xt], nonceBits(this.publicKey)),
+    ]);
+    return this.#respond({ index: this.index, xi }, xt, commit);
+  }
+
+  #respond(
+    share: SignatureShare,
+    xt: bigint,
+    { commitments, nonce }: { commitments: bigint[]; nonce: NonceHandle },
+  ): SignatureShare {
     const pub = this.publicKey;
-    const xt = proofBase(pub, x);
-    const xi2 = native.multiPowPublic(pub.modulus, [share.xi], [2n]);
-    const { commitments, nonce } = native.proofCommit(this.#secret, [pub.v, xt], nonceBits(pub));
     const [vPrime, xPrime] = commitments;
     if (vPrime === undefined || xPrime === undefined) throw new Error('proof commitment failed');
+    const xi2 = native.multiPowPublic(pub.modulus, [share.xi], [2n]);
     const c = proofChallenge(pub, this.index, xt, xi2, vPrime, xPrime);
     const z = native.proofRespond(nonce, this.#secret, c);
     return { ...share, proof: { c, z } };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { native } from '../../../src/threshold/native.js';
-import { KeyShare, ThresholdPublicKey } from '../../../src/threshold/rsa/index.js';
+import { KeyShare, ThresholdPublicKey, verifyShareProof } from '../../../src/threshold/rsa/index.js';
 import { destroyAll, testKey } from '../../helpers/keys.js';
 
 const toy = () => new ThresholdPublicKey(253n, 7n, 2, 3, 4n, [70n, 179n, 71n]);
@@ -84,6 +84,29 @@ describe('Secret shares in native memory', () => {
     native.proofRespond(nonce, secret, 5n);
     assert.throws(() => native.proofRespond(nonce, secret, 6n), { code: 'KOFN_BN_NONCE_REUSED' });
     native.secretDestroy(secret);
+  });
+
+  it('proves shares off the event loop, with proofs that verify, and fails closed if destroyed meanwhile', async () => {
+    const key = await testKey({ bits: 2048, shares: 3 });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const proven = await Promise.all(
+      key.shares.flatMap((s) => [s.signWithProofAsync(777n), s.signWithProofAsync(778n)]),
+    );
+    clearInterval(timer);
+    assert.ok(ticks > 0, 'the event loop kept running');
+    for (const [i, p] of proven.entries()) {
+      const x = i % 2 === 0 ? 777n : 778n;
+      assert.ok(p.proof && verifyShareProof(key.publicKey, x, p.index, p.xi, p.proof));
+      assert.equal(p.xi, key.shares[p.index - 1]?.sign(x).xi);
+    }
+    const [s1] = key.shares;
+    if (s1 === undefined) throw new Error('no share');
+    // The response step needs s_i again: a share destroyed meanwhile fails closed, it is not revived.
+    const pending = s1.signWithProofAsync(779n);
+    s1.destroy();
+    await assert.rejects(pending, { code: 'KOFN_BN_DESTROYED' });
+    destroyAll(key);
   });
 
   it('rejects handles of the wrong kind and plain objects without crashing', () => {
