@@ -531,6 +531,32 @@ static napi_value js_share_sign(napi_env env, napi_callback_info info) { return 
 
 /* ---------- async signing on the libuv pool --------------------------------------------- */
 
+/* Completes an async job on the main thread: resolves with `result`, or rejects with the pending
+ * exception or a fixed message; then drops the job's hold on the secret (wiping it if destroy() was
+ * called meanwhile and this was the last job). */
+static void finish_job(napi_env env, napi_deferred deferred, napi_value result, const char *failure, secret *s,
+                       napi_ref secret_ref, napi_async_work work) {
+  if (result != NULL) {
+    napi_resolve_deferred(env, deferred, result);
+  } else {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    napi_value exc = NULL;
+    if (pending) napi_get_and_clear_last_exception(env, &exc);
+    if (exc == NULL) {
+      napi_value msg, code;
+      napi_create_string_utf8(env, failure, NAPI_AUTO_LENGTH, &msg);
+      napi_create_string_utf8(env, "KOFN_BN_OPENSSL", NAPI_AUTO_LENGTH, &code);
+      napi_create_error(env, code, msg, &exc);
+    }
+    napi_reject_deferred(env, deferred, exc);
+  }
+  s->inflight--;
+  if (s->destroyed && s->inflight == 0) secret_free_memory(s);
+  napi_delete_reference(env, secret_ref);
+  napi_delete_async_work(env, work);
+}
+
 typedef struct sign_job {
   napi_async_work work;
   napi_deferred deferred;
@@ -552,28 +578,8 @@ static void sign_execute(napi_env env, void *data) {
 
 static void sign_complete(napi_env env, napi_status status, void *data) {
   sign_job *j = data;
-  secret *s = j->s;
-  s->inflight--;
-  napi_value result = NULL;
-  if (status == napi_ok && j->ok) result = bigint_from_bn(env, j->r);
-  if (result != NULL) {
-    napi_resolve_deferred(env, j->deferred, result);
-  } else {
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    napi_value exc = NULL;
-    if (pending) napi_get_and_clear_last_exception(env, &exc);
-    if (exc == NULL) {
-      napi_value msg, code;
-      napi_create_string_utf8(env, "modular exponentiation failed", NAPI_AUTO_LENGTH, &msg);
-      napi_create_string_utf8(env, "KOFN_BN_OPENSSL", NAPI_AUTO_LENGTH, &code);
-      napi_create_error(env, code, msg, &exc);
-    }
-    napi_reject_deferred(env, j->deferred, exc);
-  }
-  if (s->destroyed && s->inflight == 0) secret_free_memory(s);
-  napi_delete_reference(env, j->secret_ref);
-  napi_delete_async_work(env, j->work);
+  napi_value result = status == napi_ok && j->ok ? bigint_from_bn(env, j->r) : NULL;
+  finish_job(env, j->deferred, result, "modular exponentiation failed", j->s, j->secret_ref, j->work);
   BN_free(j->x);
   BN_free(j->r);
   free(j);
@@ -613,70 +619,8 @@ static napi_value js_share_sign_async(napi_env env, napi_callback_info info) {
 /* ---------- proof of correctness (Shoup section 4, Fiat-Shamir) ------------------------- */
 
 /* proofCommit(secret, bases: bigint[], rBits): { commitments: bigint[], nonce: Nonce }
- * r uniform in [0, 2^rBits); commitments[i] = bases[i]^r. r stays native until proofRespond. */
-static napi_value js_proof_commit(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (!get_args(env, info, 3, argv)) return NULL;
-  secret *s = live_secret(env, argv[0]);
-  if (s == NULL) return NULL;
-  int32_t rbits = 0;
-  if (!get_int(env, argv[2], &rbits)) return NULL;
-  if (rbits < 64 || rbits > 65536) return ARG_ERR("nonce size out of range");
-  bool isarr = false;
-  uint32_t nb = 0;
-  if (napi_is_array(env, argv[1], &isarr) != napi_ok || !isarr) return ARG_ERR("bases must be an array");
-  NAPI_OK(napi_get_array_length(env, argv[1], &nb));
-  if (nb == 0 || nb > 8) return ARG_ERR("between 1 and 8 bases");
-
-  nonce *nc = calloc(1, sizeof(nonce));
-  BN_CTX *ctx = BN_CTX_secure_new();
-  BIGNUM *t = BN_new();
-  napi_value arr = NULL, out = NULL;
-  if (nc == NULL || ctx == NULL || t == NULL || (nc->r = secure_bn()) == NULL ||
-      !BN_priv_rand_ex(nc->r, rbits, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY, 0, ctx)) {
-    throw_code(env, "KOFN_BN_RANDOM", "could not draw a proof nonce");
-    goto fail;
-  }
-  BN_set_flags(nc->r, BN_FLG_CONSTTIME);
-  if (napi_create_array_with_length(env, nb, &arr) != napi_ok) goto napi_fail;
-  for (uint32_t i = 0; i < nb; i++) {
-    napi_value bv, cv;
-    if (napi_get_element(env, argv[1], i, &bv) != napi_ok) goto napi_fail;
-    BIGNUM *b = residue_from_bigint(env, bv, s->mod);
-    if (b == NULL) goto fail;
-    int ok = pow_secret(t, b, nc->r, s->mod, ctx);
-    BN_free(b);
-    if (!ok) {
-      throw_code(env, "KOFN_BN_OPENSSL", "modular exponentiation failed");
-      goto fail;
-    }
-    if ((cv = bigint_from_bn(env, t)) == NULL || napi_set_element(env, arr, i, cv) != napi_ok) goto napi_fail;
-  }
-  napi_value handle;
-  if ((handle = wrap(env, nc, &NONCE_TAG, nonce_finalize)) == NULL) goto fail;
-  nc = NULL; /* owned by the handle now */
-  if (napi_create_object(env, &out) != napi_ok || napi_set_named_property(env, out, "commitments", arr) != napi_ok ||
-      napi_set_named_property(env, out, "nonce", handle) != napi_ok) {
-    out = NULL;
-    goto napi_fail;
-  }
-  goto done;
-napi_fail:
-  throw_napi_failure(env);
-fail:
-  out = NULL;
-done:
-  if (nc != NULL) {
-    BN_clear_free(nc->r);
-    free(nc);
-  }
-  BN_free(t);
-  BN_CTX_free(ctx);
-  return out;
-}
-
-/* proofCommitAsync(secret, bases: bigint[], rBits): Promise<{ commitments, nonce }> -- the same as
- * proofCommit, with the secret exponentiations on the libuv pool (a node is asked for proofs exactly
+ * r uniform in [0, 2^rBits); commitments[i] = bases[i]^r, constant time. r stays native until
+ * proofRespond. proofCommitAsync does the same on the libuv pool (a node is asked for proofs exactly
  * when something is wrong, and must keep answering meanwhile). */
 typedef struct commit_job {
   napi_async_work work;
@@ -691,18 +635,6 @@ typedef struct commit_job {
   int ok;
 } commit_job;
 
-static void commit_execute(napi_env env, void *data) {
-  (void)env;
-  commit_job *j = data;
-  BN_CTX *ctx = BN_CTX_secure_new();
-  j->ok = ctx != NULL && j->nc != NULL && (j->nc->r = secure_bn()) != NULL &&
-          BN_priv_rand_ex(j->nc->r, j->rbits, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY, 0, ctx);
-  if (j->ok) BN_set_flags(j->nc->r, BN_FLG_CONSTTIME);
-  for (uint32_t i = 0; j->ok && i < j->nb; i++)
-    j->ok = (j->out[i] = BN_new()) != NULL && pow_secret(j->out[i], j->bases[i], j->nc->r, j->s->mod, ctx);
-  BN_CTX_free(ctx);
-}
-
 static void commit_free(commit_job *j) {
   for (uint32_t i = 0; i < j->nb; i++) {
     BN_free(j->bases[i]);
@@ -715,85 +647,116 @@ static void commit_free(commit_job *j) {
   free(j);
 }
 
-static void commit_complete(napi_env env, napi_status status, void *data) {
-  commit_job *j = data;
-  secret *s = j->s;
-  s->inflight--;
-  napi_value result = NULL, arr = NULL, handle = NULL;
-  int built = status == napi_ok && j->ok && napi_create_array_with_length(env, j->nb, &arr) == napi_ok;
-  for (uint32_t i = 0; built && i < j->nb; i++) {
-    napi_value v = bigint_from_bn(env, j->out[i]);
-    built = v != NULL && napi_set_element(env, arr, i, v) == napi_ok;
-  }
-  if (built && (handle = wrap(env, j->nc, &NONCE_TAG, nonce_finalize)) != NULL) {
-    j->nc = NULL; /* owned by the handle */
-    built = napi_create_object(env, &result) == napi_ok &&
-            napi_set_named_property(env, result, "commitments", arr) == napi_ok &&
-            napi_set_named_property(env, result, "nonce", handle) == napi_ok;
-  } else {
-    built = 0;
-  }
-  if (built) {
-    napi_resolve_deferred(env, j->deferred, result);
-  } else {
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    napi_value exc = NULL;
-    if (pending) napi_get_and_clear_last_exception(env, &exc);
-    if (exc == NULL) {
-      napi_value msg, code;
-      napi_create_string_utf8(env, "proof commitment failed", NAPI_AUTO_LENGTH, &msg);
-      napi_create_string_utf8(env, "KOFN_BN_OPENSSL", NAPI_AUTO_LENGTH, &code);
-      napi_create_error(env, code, msg, &exc);
-    }
-    napi_reject_deferred(env, j->deferred, exc);
-  }
-  if (s->destroyed && s->inflight == 0) secret_free_memory(s);
-  napi_delete_reference(env, j->secret_ref);
-  napi_delete_async_work(env, j->work);
-  commit_free(j);
-}
-
-static napi_value js_proof_commit_async(napi_env env, napi_callback_info info) {
+/* Reads (secret, bases, rBits); NULL with an exception pending. */
+static commit_job *commit_job_new(napi_env env, napi_callback_info info, napi_value *secret_value) {
   napi_value argv[3];
   if (!get_args(env, info, 3, argv)) return NULL;
   secret *s = live_secret(env, argv[0]);
   if (s == NULL) return NULL;
   int32_t rbits = 0;
   if (!get_int(env, argv[2], &rbits)) return NULL;
-  if (rbits < 64 || rbits > 65536) return ARG_ERR("nonce size out of range");
+  if (rbits < 64 || rbits > 65536) {
+    ARG_ERR("nonce size out of range");
+    return NULL;
+  }
   bool isarr = false;
   uint32_t nb = 0;
-  if (napi_is_array(env, argv[1], &isarr) != napi_ok || !isarr) return ARG_ERR("bases must be an array");
-  NAPI_OK(napi_get_array_length(env, argv[1], &nb));
-  if (nb == 0 || nb > 8) return ARG_ERR("between 1 and 8 bases");
+  if (napi_is_array(env, argv[1], &isarr) != napi_ok || !isarr || napi_get_array_length(env, argv[1], &nb) != napi_ok) {
+    ARG_ERR("bases must be an array");
+    return NULL;
+  }
+  if (nb == 0 || nb > 8) {
+    ARG_ERR("between 1 and 8 bases");
+    return NULL;
+  }
   commit_job *j = calloc(1, sizeof(commit_job));
-  if (j == NULL) return throw_code(env, "KOFN_BN_NOMEM", "out of memory");
+  if (j == NULL || (j->nc = calloc(1, sizeof(nonce))) == NULL) {
+    free(j);
+    throw_code(env, "KOFN_BN_NOMEM", "out of memory");
+    return NULL;
+  }
   j->s = s;
   j->rbits = rbits;
   for (uint32_t i = 0; i < nb; i++) {
     napi_value bv;
-    if (napi_get_element(env, argv[1], i, &bv) != napi_ok || (j->bases[i] = residue_from_bigint(env, bv, s->mod)) == NULL) {
-      j->nb = i;
+    if (napi_get_element(env, argv[1], i, &bv) != napi_ok ||
+        (j->bases[i] = residue_from_bigint(env, bv, s->mod)) == NULL) {
       commit_free(j);
       bool pending = false;
       napi_is_exception_pending(env, &pending);
       if (!pending) throw_napi_failure(env);
       return NULL;
     }
+    j->nb = i + 1;
   }
-  j->nb = nb;
-  j->nc = calloc(1, sizeof(nonce));
-  napi_value promise, name;
-  if (j->nc == NULL || napi_create_promise(env, &j->deferred, &promise) != napi_ok ||
-      napi_create_reference(env, argv[0], 1, &j->secret_ref) != napi_ok ||
+  *secret_value = argv[0];
+  return j;
+}
+
+/* Draws r and computes the commitments; runs on the pool for the async form. No N-API here. */
+static void commit_execute(napi_env env, void *data) {
+  (void)env;
+  commit_job *j = data;
+  BN_CTX *ctx = BN_CTX_secure_new();
+  j->ok = ctx != NULL && (j->nc->r = secure_bn()) != NULL &&
+          BN_priv_rand_ex(j->nc->r, j->rbits, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY, 0, ctx);
+  if (j->ok) BN_set_flags(j->nc->r, BN_FLG_CONSTTIME);
+  for (uint32_t i = 0; j->ok && i < j->nb; i++)
+    j->ok = (j->out[i] = BN_new()) != NULL && pow_secret(j->out[i], j->bases[i], j->nc->r, j->s->mod, ctx);
+  BN_CTX_free(ctx);
+}
+
+/* { commitments, nonce }, handing the nonce to its JS handle; NULL on failure. */
+static napi_value commit_result(napi_env env, commit_job *j) {
+  napi_value result = NULL, arr = NULL, handle = NULL;
+  int built = j->ok && napi_create_array_with_length(env, j->nb, &arr) == napi_ok;
+  for (uint32_t i = 0; built && i < j->nb; i++) {
+    napi_value v = bigint_from_bn(env, j->out[i]);
+    built = v != NULL && napi_set_element(env, arr, i, v) == napi_ok;
+  }
+  if (!built || (handle = wrap(env, j->nc, &NONCE_TAG, nonce_finalize)) == NULL) return NULL;
+  j->nc = NULL; /* owned by the handle */
+  if (napi_create_object(env, &result) != napi_ok || napi_set_named_property(env, result, "commitments", arr) != napi_ok ||
+      napi_set_named_property(env, result, "nonce", handle) != napi_ok)
+    return NULL;
+  return result;
+}
+
+static napi_value js_proof_commit(napi_env env, napi_callback_info info) {
+  napi_value secret_value;
+  commit_job *j = commit_job_new(env, info, &secret_value);
+  if (j == NULL) return NULL;
+  commit_execute(env, j);
+  napi_value result = commit_result(env, j);
+  commit_free(j);
+  if (result == NULL) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) throw_code(env, "KOFN_BN_OPENSSL", "proof commitment failed");
+  }
+  return result;
+}
+
+static void commit_complete(napi_env env, napi_status status, void *data) {
+  commit_job *j = data;
+  napi_value result = status == napi_ok ? commit_result(env, j) : NULL;
+  finish_job(env, j->deferred, result, "proof commitment failed", j->s, j->secret_ref, j->work);
+  commit_free(j);
+}
+
+static napi_value js_proof_commit_async(napi_env env, napi_callback_info info) {
+  napi_value secret_value, promise, name;
+  commit_job *j = commit_job_new(env, info, &secret_value);
+  if (j == NULL) return NULL;
+  if (napi_create_promise(env, &j->deferred, &promise) != napi_ok ||
+      napi_create_reference(env, secret_value, 1, &j->secret_ref) != napi_ok ||
       napi_create_string_utf8(env, "kofn.proofCommit", NAPI_AUTO_LENGTH, &name) != napi_ok ||
       napi_create_async_work(env, NULL, name, commit_execute, commit_complete, j, &j->work) != napi_ok ||
       napi_queue_async_work(env, j->work) != napi_ok) {
     throw_napi_failure(env);
     return NULL;
   }
-  s->inflight++;
+  j->s->inflight++;
   return promise;
 }
 

@@ -46,14 +46,7 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-interface InsertRow {
-  seq: number;
-  at: number;
-  caller: string;
-  rpc: string;
-  keyId: string;
-  inputSha256: string;
-  outcome: string;
+interface InsertRow extends AuditRecord {
   prevHash: Buffer;
   hash: Buffer;
 }

@@ -33,26 +33,12 @@ import {
   type SignSharesResponse,
 } from './rpc/schema.js';
 import { type Caller, callerOf, serverCredentials, type TlsMaterial } from './rpc/tls.js';
-import { NodeStoreError } from './store.js';
+import { type NodeStore, NodeStoreError } from './store.js';
 
 export const KEY_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** What the server needs from the store (NodeStore provides it). */
-export interface ShareStore {
-  putShare(s: {
-    keyId: string;
-    index: number;
-    publicKey: string;
-    vkFingerprint: string;
-    share: Buffer;
-    installedBy: string;
-  }): 'installed' | 'already-installed';
-  getShare(keyId: string): { index: number; publicKey: string; share: Buffer } | undefined;
-  deleteShare(keyId: string): boolean;
-  listShares(): { keyId: string; index: number; publicKey: string; vkFingerprint: string; installedAt: number;
-    installedBy: string; }[];
-  countShares(): number;
-}
+/** What the server needs from the store. */
+export type ShareStore = Pick<NodeStore, 'putShare' | 'getShare' | 'deleteShare' | 'listShares' | 'countShares'>;
 
 export interface AuditSink {
   append(e: { caller: string; rpc: string; keyId: string; inputSha256: string; outcome: string }): Promise<number>;
