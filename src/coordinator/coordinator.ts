@@ -8,6 +8,7 @@
  * the nodes whose proofs fail, and combine from proven shares. No lock is held across requests:
  * each signature is its own set of promises.
  */
+import * as grpc from '@grpc/grpc-js';
 import { log } from 'node:console';
 import { randomUUID } from 'node:crypto';
 import type { DealtKey, SignatureShare, ThresholdPublicKey } from '../threshold/rsa/index.js';
@@ -276,7 +277,8 @@ function slotOf(slots: Slot[], index: number): Slot {
 function errorText(err: unknown): string {
   if (err && typeof err === 'object' && 'code' in err && 'details' in err) {
     const e = err as { code: number; details: string };
-    return `${e.code === 4 ? 'timeout' : e.code === 14 ? 'unreachable' : `status ${e.code}`}: ${e.details}`;
+    const what = { [grpc.status.DEADLINE_EXCEEDED]: 'timeout', [grpc.status.UNAVAILABLE]: 'unreachable' }[e.code];
+    return `${what ?? `status ${e.code}`}: ${e.details}`;
   }
   return err instanceof Error ? err.message : String(err);
 }

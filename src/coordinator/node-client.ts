@@ -68,6 +68,7 @@ export const SIGN_CALLS_IN_FLIGHT = 2;
 
 interface Queued {
   req: SignShareRequest;
+  timeoutMs: number;
   notAfter: number;
   resolve: (r: SignShareResponse__Output) => void;
   reject: (e: unknown) => void;
@@ -101,7 +102,6 @@ export class NodeClient {
   readonly #maxInFlight: number;
   readonly #signQueue: Queued[] = [];
   #signCalls = 0;
-  #signTimeoutMs = 2000;
 
   constructor(
     endpoint: NodeEndpoint,
@@ -186,9 +186,8 @@ export class NodeClient {
    * unsent if the queue held it too long; `timeoutMs` bounds the call once sent.
    */
   signShare(req: SignShareRequest, timeoutMs: number, notAfter = Infinity): Promise<SignShareResponse__Output> {
-    this.#signTimeoutMs = timeoutMs;
     return new Promise((resolve, reject) => {
-      this.#signQueue.push({ req, notAfter, resolve, reject });
+      this.#signQueue.push({ req, timeoutMs, notAfter, resolve, reject });
       this.#pumpSigns();
     });
   }
@@ -211,12 +210,14 @@ export class NodeClient {
   }
 
   async #sendSigns(batch: Queued[]): Promise<void> {
+    // A batch may wait as long as the most patient of its requests allows.
+    const timeoutMs = Math.max(...batch.map((q) => q.timeoutMs));
     const [only] = batch;
     if (batch.length === 1 && only !== undefined) {
       await this.#send<SignShareRequest, SignShareResponse__Output>(
         (c, r, m, o, cb) => c.SignShare(r, m, o, cb),
         only.req,
-        this.#signTimeoutMs,
+        timeoutMs,
         false,
       ).then(
         only.resolve,
@@ -228,7 +229,7 @@ export class NodeClient {
       const res = await this.#send<SignSharesRequest, SignSharesResponse__Output>(
         (c, r, m, o, cb) => c.SignShares(r, m, o, cb),
         { items: batch.map((q) => q.req) },
-        this.#signTimeoutMs,
+        timeoutMs,
         false,
       );
       batch.forEach((q, i) => {
