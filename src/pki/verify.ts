@@ -54,8 +54,8 @@ function windowProblem(what: string, notBefore: Date, notAfter: Date, now: Date)
  */
 interface Settled {
   verdict: PeerVerdict;
-  notBefore: Date;
-  notAfter: Date;
+  /** Absent when the certificate could not even be parsed. */
+  window?: { notBefore: Date; notAfter: Date };
 }
 const MAX_SETTLED = 4096;
 const settled = new Map<string, Settled>();
@@ -68,35 +68,35 @@ export function verifyPeerCertificate(cert: Buffer | string | undefined, caPem: 
   const cacheKey = Buffer.isBuffer(cert)
     ? createHash('sha256').update(ca.node.raw).update(cert).digest('base64')
     : undefined;
-  const hit = cacheKey === undefined ? undefined : settled.get(cacheKey);
-  if (hit !== undefined) {
-    // Same precedence as a first check: untrusted and not-a-leaf before the validity window.
-    if (!hit.verdict.ok && hit.verdict.reason !== 'no-identity') return hit.verdict;
-    return windowProblem('the peer certificate', hit.notBefore, hit.notAfter, now) ??
-      windowProblem('the cluster CA certificate', ca.notBefore, ca.notAfter, now) ?? hit.verdict;
+  let s = cacheKey === undefined ? undefined : settled.get(cacheKey);
+  if (s === undefined) {
+    s = settle(cert, ca);
+    if (cacheKey !== undefined) {
+      if (settled.size >= MAX_SETTLED) settled.delete(settled.keys().next().value ?? '');
+      settled.set(cacheKey, s);
+    }
   }
-  const r = verifyUncached(cert, ca, now);
-  if (cacheKey !== undefined && r.settled !== undefined) {
-    if (settled.size >= MAX_SETTLED) settled.delete(settled.keys().next().value ?? '');
-    settled.set(cacheKey, r.settled);
-  }
-  return r.verdict;
+  return judge(s, ca, now);
 }
 
-function verifyUncached(
-  cert: Buffer | string,
-  ca: TrustedCa,
-  now: Date,
-): { verdict: PeerVerdict; settled?: Settled } {
-  const done = (verdict: PeerVerdict) => ({ verdict });
+/** Untrusted and not-a-leaf first, then the validity windows (peer, CA), then the identity verdict. */
+function judge(s: Settled, ca: TrustedCa, now: Date): PeerVerdict {
+  if (!s.verdict.ok && s.verdict.reason !== 'no-identity') return s.verdict;
+  const peer = s.window && windowProblem('the peer certificate', s.window.notBefore, s.window.notAfter, now);
+  return peer ?? windowProblem('the cluster CA certificate', ca.notBefore, ca.notAfter, now) ?? s.verdict;
+}
+
+/** Everything about the certificate that does not depend on the clock. */
+function settle(cert: Buffer | string, ca: TrustedCa): Settled {
   let leaf: X509Certificate;
   let parsed: x509.X509Certificate;
   try {
     leaf = new X509Certificate(cert);
     parsed = new x509.X509Certificate(leaf.raw);
   } catch {
-    return done(reject('untrusted', 'the peer certificate is not a readable X.509 certificate'));
+    return { verdict: reject('untrusted', 'the peer certificate is not a readable X.509 certificate') };
   }
+  const window = { notBefore: parsed.notBefore, notAfter: parsed.notAfter };
   // checkIssued compares issuer with CA subject (and key identifiers); verify checks the CA's signature.
   let issued: boolean;
   try {
@@ -104,19 +104,17 @@ function verifyUncached(
   } catch {
     issued = false;
   }
-  const window = { notBefore: parsed.notBefore, notAfter: parsed.notAfter };
-  const final = (verdict: PeerVerdict) => ({ verdict, settled: { verdict, ...window } });
   if (!issued) {
-    return final(reject('untrusted', `the peer certificate ${JSON.stringify(leaf.subject)} is not signed by the cluster CA`));
+    const msg = `the peer certificate ${JSON.stringify(leaf.subject)} is not signed by the cluster CA`;
+    return { verdict: reject('untrusted', msg), window };
   }
-  if (leaf.ca) return final(reject('not-a-leaf', 'the peer certificate is a CA certificate, not a member certificate'));
-  let verdict: PeerVerdict;
+  if (leaf.ca) {
+    return { verdict: reject('not-a-leaf', 'the peer certificate is a CA certificate, not a member certificate'), window };
+  }
   try {
-    verdict = { ok: true, ...identityOf(parsed) };
+    return { verdict: { ok: true, ...identityOf(parsed) }, window };
   } catch (err) {
-    verdict = reject('no-identity', err instanceof PkiError ? err.message : 'the peer certificate names no kofn identity');
+    const msg = err instanceof PkiError ? err.message : 'the peer certificate names no kofn identity';
+    return { verdict: reject('no-identity', msg), window };
   }
-  const problem = windowProblem('the peer certificate', parsed.notBefore, parsed.notAfter, now) ??
-    windowProblem('the cluster CA certificate', ca.notBefore, ca.notAfter, now);
-  return { verdict: problem ?? verdict, settled: { verdict, ...window } };
 }
