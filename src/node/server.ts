@@ -33,9 +33,10 @@ import {
   type SignSharesResponse,
 } from './rpc/schema.js';
 import { type Caller, callerOf, serverCredentials, type TlsMaterial } from './rpc/tls.js';
-import { type NodeStore, NodeStoreError } from './store.js';
+import { NAME_PATTERN, type NodeStore, NodeStoreError } from './store.js';
 
-export const KEY_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Key ids are store names: the store's own rule. */
+const KEY_ID_PATTERN = NAME_PATTERN;
 
 /** What the server needs from the store. */
 export type ShareStore = Pick<NodeStore, 'putShare' | 'getShare' | 'deleteShare' | 'listShares' | 'countShares'>;

@@ -13,7 +13,7 @@ export { NodeStoreError, type NodeStoreErrorCode } from './store-error.js';
 export { createKeyFile, type KekSource } from './kek.js';
 
 /** Key ids and secret names: what fits in a file name, a log line and a certificate field without escaping. */
-const NAME = /^[A-Za-z0-9._:-]{1,128}$/;
+export const NAME_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const MAX_INDEX = 64;
 const MAX_SECRET_BYTES = 64 * 1024;
 const SHARE_AAD = Buffer.from('kofn/share/v1', 'ascii');
@@ -308,8 +308,8 @@ function isIndex(index: unknown): index is number {
 }
 
 function checkName(what: string, name: unknown): void {
-  if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new NodeStoreError('INVALID', `${what} must match ${NAME.source}`);
+  if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+    throw new NodeStoreError('INVALID', `${what} must match ${NAME_PATTERN.source}`);
   }
 }
 
