@@ -6,6 +6,10 @@ import { command as clusterUp } from './cmds/cluster/up.js';
 import { command as nodeInit } from './cmds/node/init.js';
 import { command as nodeLogVerify } from './cmds/node/log-verify.js';
 import { command as nodeStart } from './cmds/node/start.js';
+import { command as tokenInit } from './cmds/token/init.js';
+import { command as tokenList } from './cmds/token/list.js';
+import { command as tokenServe } from './cmds/token/serve.js';
+import { command as tokenShow } from './cmds/token/show.js';
 import type { Command } from './command.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -16,4 +20,8 @@ export const COMMANDS: readonly Command[] = [
   clusterSignCsr,
   clusterUp,
   clusterStatus,
+  tokenInit,
+  tokenServe,
+  tokenList,
+  tokenShow,
 ];

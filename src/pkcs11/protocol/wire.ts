@@ -141,6 +141,11 @@ export interface Hello {
   ulongSize: 4 | 8;
   byteOrder: 'little' | 'big';
   pid: number;
+  /**
+   * Random, chosen by the shim at each C_Initialize: names one application's PKCS#11 session (its
+   * login state and sessions), so C_Finalize/C_Initialize starts afresh and a forked child is apart.
+   */
+  instance: bigint;
 }
 
 export function encodeHello(h: Hello): Buffer {
@@ -150,6 +155,7 @@ export function encodeHello(h: Hello): Buffer {
     .u8(h.ulongSize)
     .u8(h.byteOrder === 'little' ? 1 : 2)
     .u32(h.pid)
+    .u64(h.instance)
     .finish();
 }
 
@@ -160,10 +166,11 @@ export function decodeHello(b: Buffer): Hello {
   const ulongSize = r.u8();
   const order = r.u8();
   const pid = r.u32();
+  const instance = r.u64();
   r.end();
   if (ulongSize !== 4 && ulongSize !== 8) throw new ProtocolError(`unsupported sizeof(CK_ULONG) ${ulongSize}`);
   if (order !== 1 && order !== 2) throw new ProtocolError('unknown byte order');
-  return { version, ulongSize, byteOrder: order === 1 ? 'little' : 'big', pid };
+  return { version, ulongSize, byteOrder: order === 1 ? 'little' : 'big', pid, instance };
 }
 
 export interface Welcome {

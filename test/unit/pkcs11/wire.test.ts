@@ -169,10 +169,10 @@ describe('The shim protocol wire format', () => {
     assert.throws(() => new FrameDecoder().push(huge), ProtocolError);
   });
 
-  it('exchanges the handshake with version, sizeof(CK_ULONG), byte order and epoch', () => {
-    const hello = { version: 1, ulongSize: 8 as const, byteOrder: 'little' as const, pid: 4242 };
+  it('exchanges the handshake with version, sizeof(CK_ULONG), byte order, instance and epoch', () => {
+    const hello = { version: 1, ulongSize: 8 as const, byteOrder: 'little' as const, pid: 4242, instance: 0xabn };
     const h = encodeHello(hello);
-    assert.equal(h.toString('hex'), '4b464e31' + '0001' + '08' + '01' + '00001092');
+    assert.equal(h.toString('hex'), '4b464e31' + '0001' + '08' + '01' + '00001092' + '00000000000000ab');
     assert.deepEqual(decodeHello(h), hello);
     const bad = Buffer.from(h);
     bad[6] = 6;

@@ -1,0 +1,69 @@
+/**
+ * The shim's half of the protocol in TypeScript (codec.ts request encoders and reply decoders):
+ * drives the token service directly in tests, one connection, one call at a time.
+ */
+import { randomBytes } from 'node:crypto';
+import { createConnection, type Socket } from 'node:net';
+import { CALL_BY_NAME } from '../../src/pkcs11/protocol/calls.js';
+import { type Args, decodeReply, encodeRequest, type Outputs } from '../../src/pkcs11/protocol/codec.js';
+import { decodeWelcome, encodeHello, frame, FrameDecoder } from '../../src/pkcs11/protocol/wire.js';
+
+export class WireClient {
+  #frames = new FrameDecoder();
+  #waiting: ((b: Buffer) => void)[] = [];
+  #queued: Buffer[] = [];
+  epoch = 0n;
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (chunk) => {
+      for (const f of this.#frames.push(chunk)) {
+        const w = this.#waiting.shift();
+        if (w) w(f);
+        else this.#queued.push(f);
+      }
+    });
+  }
+
+  static async connect(path: string, instance: bigint = randomBytes(8).readBigUInt64BE(0) | 1n): Promise<WireClient> {
+    const socket = createConnection(path);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const c = new WireClient(socket);
+    socket.write(frame(encodeHello({ version: 1, ulongSize: 8, byteOrder: 'little', pid: process.pid, instance })));
+    c.epoch = decodeWelcome(await c.#next()).epoch;
+    return c;
+  }
+
+  #next(): Promise<Buffer> {
+    const q = this.#queued.shift();
+    if (q) return Promise.resolve(q);
+    return new Promise((resolve, reject) => {
+      this.#waiting.push(resolve);
+      this.socket.once('close', () => reject(new Error('connection closed')));
+    });
+  }
+
+  async call(name: string, args: Args = {}): Promise<{ rv: bigint; outputs: Outputs }> {
+    const call = CALL_BY_NAME.get(name);
+    if (call === undefined) throw new Error(`no call ${name}`);
+    this.socket.write(frame(encodeRequest(call, this.epoch, args)));
+    return decodeReply(call, await this.#next());
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** CK_ULONG and CK_BBOOL attribute values in the little-endian 64-bit ABI the client announces. */
+export function ulongAttr(v: bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(v, 0);
+  return b;
+}
+
+export function boolAttr(v: boolean): Buffer {
+  return Buffer.from([v ? 1 : 0]);
+}
