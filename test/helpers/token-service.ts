@@ -54,7 +54,7 @@ export async function startTokenService(opts: TokenServiceOptions = {}): Promise
   let out = '';
   const start = async () => {
     const c = spawn(process.execPath, [CLI_PATH, 'token', 'serve', '--dir', dir, '--socket', socket, '--prime-pool',
-      opts.primePool ?? '1024:2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      opts.primePool ?? '1024:2', '--sweep-ms', '500'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
     c.stderr.on('data', (d: Buffer) => (out += d.toString()));
     await new Promise<void>((resolve, reject) => {

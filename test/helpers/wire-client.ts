@@ -10,11 +10,18 @@ import { decodeWelcome, encodeHello, frame, FrameDecoder } from '../../src/pkcs1
 
 export class WireClient {
   #frames = new FrameDecoder();
-  #waiting: ((b: Buffer) => void)[] = [];
+  #waiting: ((b: Buffer | undefined) => void)[] = [];
   #queued: Buffer[] = [];
   epoch = 0n;
 
-  private constructor(readonly socket: Socket) {
+  private constructor(
+    readonly socket: Socket,
+    /** The application this connection belongs to (the hello's instance). */
+    readonly instance: bigint,
+  ) {
+    socket.on('close', () => {
+      for (const w of this.#waiting.splice(0)) w(undefined);
+    });
     socket.on('data', (chunk) => {
       for (const f of this.#frames.push(chunk)) {
         const w = this.#waiting.shift();
@@ -30,7 +37,7 @@ export class WireClient {
       socket.once('connect', resolve);
       socket.once('error', reject);
     });
-    const c = new WireClient(socket);
+    const c = new WireClient(socket, instance);
     socket.write(frame(encodeHello({ version: 1, ulongSize: 8, byteOrder: 'little', pid: process.pid, instance })));
     c.epoch = decodeWelcome(await c.#next()).epoch;
     return c;
@@ -39,9 +46,9 @@ export class WireClient {
   #next(): Promise<Buffer> {
     const q = this.#queued.shift();
     if (q) return Promise.resolve(q);
+    if (this.socket.destroyed) return Promise.reject(new Error('connection closed'));
     return new Promise((resolve, reject) => {
-      this.#waiting.push(resolve);
-      this.socket.once('close', () => reject(new Error('connection closed')));
+      this.#waiting.push((b) => (b ? resolve(b) : reject(new Error('connection closed'))));
     });
   }
 

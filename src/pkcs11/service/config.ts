@@ -16,6 +16,8 @@ const Schema = z.strictObject({
   /** Octal file mode of the socket: who may use the tokens. */
   socketMode: z.string().regex(/^0?[0-7]{3}$/, 'must be an octal mode such as 0660').default('0660'),
   signTimeoutMs: z.number().int().min(100).max(600_000).default(5000),
+  /** How often share deletions are retried on nodes that were down. */
+  sweepIntervalMs: z.number().int().min(100).max(86_400_000).default(30_000),
   /** RSA key size → keys kept ready in the safe-prime pool. */
   primePool: z.record(z.string().regex(/^(1024|2048|3072|4096)$/, 'must be 1024, 2048, 3072 or 4096'),
     z.number().int().min(0).max(16)).default({ 2048: 2 }),
@@ -26,6 +28,7 @@ export interface TokenServiceConfig {
   socket: string;
   socketMode: number;
   signTimeoutMs: number;
+  sweepIntervalMs: number;
   primePool: Record<number, number>;
 }
 
@@ -47,6 +50,7 @@ export function parseTokenConfig(text: string, file: string): TokenServiceConfig
     socket: resolve(base, r.data.socket),
     socketMode: Number.parseInt(r.data.socketMode, 8),
     signTimeoutMs: r.data.signTimeoutMs,
+    sweepIntervalMs: r.data.sweepIntervalMs,
     primePool: Object.fromEntries(Object.entries(r.data.primePool).map(([k, v]) => [Number(k), v])),
   };
 }

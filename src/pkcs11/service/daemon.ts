@@ -20,7 +20,9 @@ export async function startTokenService(
 ): Promise<RunningTokenService> {
   const store = new TokenStore(join(cfg.state, DB_FILE));
   const primes = new PrimePool(cfg.primePool);
-  const service = new TokenService({ store, primes, signTimeoutMs: cfg.signTimeoutMs, ...(log ? { log } : {}) });
+  const service = new TokenService({
+    store, primes, signTimeoutMs: cfg.signTimeoutMs, sweepIntervalMs: cfg.sweepIntervalMs, ...(log ? { log } : {}),
+  });
   let server: Listening;
   try {
     server = await listen(service, { path: cfg.socket, mode: cfg.socketMode });

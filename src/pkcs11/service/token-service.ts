@@ -393,6 +393,12 @@ export class TokenService {
     const t = this.tokenRow(BigInt(s.tokenId));
     const coordinator = this.coordinator(s.tokenId);
 
+    // Policy "all": every node must take its share. Ask first rather than deal a key in vain.
+    const absent = (await coordinator.checkHealth(1000)).filter((n) => t.nodes.includes(n.id) && n.state !== 'up');
+    if (absent.length > 0) {
+      const names = absent.map((n) => `${n.id} (${n.lastError ?? n.state})`).join(', ');
+      throw new CkError(ck.CKR_DEVICE_ERROR, `token ${t.label}: key generation needs all ${t.nodes.length} nodes; down: ${names}`);
+    }
     const keyId = newKeyId();
     this.#pending.add(keyId);
     // Tombstones first: if the service dies after shipping, the sweeper deletes the shares.

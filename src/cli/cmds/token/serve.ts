@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { loadTokenConfig, type TokenServiceConfig } from '../../../pkcs11/service/config.js';
 import { startTokenService } from '../../../pkcs11/service/daemon.js';
-import { type Command, str } from '../../command.js';
+import { type Command, int, str } from '../../command.js';
 import { UserError } from '../../errors.js';
 import { DIR_USAGE, homeDir } from './common.js';
 
@@ -12,11 +12,12 @@ export const command: Command = {
     '--config FILE        service configuration (see conf/token.example.yaml), or:',
     DIR_USAGE,
     '--socket PATH        socket (default $KOFN_SOCKET or D/pkcs11.sock)',
+    '--sweep-ms N         retry share deletions on nodes that were down every N ms (default 30000)',
     '--prime-pool SPEC    keys kept ready per size, e.g. 2048:2,3072:1 (default 2048:2; none to disable)',
   ],
   options: {
     'config': { type: 'string' }, 'dir': { type: 'string' }, 'socket': { type: 'string' },
-    'prime-pool': { type: 'string' },
+    'prime-pool': { type: 'string' }, 'sweep-ms': { type: 'string' },
   },
   async run(v) {
     let cfg: TokenServiceConfig;
@@ -26,6 +27,7 @@ export const command: Command = {
       const socket = typeof v.socket === 'string' ? v.socket : (process.env.KOFN_SOCKET ?? join(dir, 'pkcs11.sock'));
       cfg = {
         state: join(dir, 'token'), socket, socketMode: 0o660, signTimeoutMs: 5000,
+        sweepIntervalMs: int(v, 'sweep-ms', 30_000),
         primePool: primePool(str(v, 'prime-pool', '2048:2')),
       };
     }
