@@ -24,11 +24,12 @@ interface MechInfo {
 }
 
 const RSA = { min: 1024n, max: 4096n };
-const SV = ck.CKF_SIGN | ck.CKF_VERIFY;
+// CKF_HW: the private-key half runs on the nodes, outside the calling process and this service.
+const SV = ck.CKF_HW | ck.CKF_SIGN | ck.CKF_VERIFY;
 const DIGEST = { flags: ck.CKF_DIGEST, min: 0n, max: 0n };
 
 export const MECHANISMS = new Map<bigint, MechInfo>([
-  [ck.CKM_RSA_PKCS_KEY_PAIR_GEN, { name: 'CKM_RSA_PKCS_KEY_PAIR_GEN', flags: ck.CKF_GENERATE_KEY_PAIR, ...RSA }],
+  [ck.CKM_RSA_PKCS_KEY_PAIR_GEN, { name: 'CKM_RSA_PKCS_KEY_PAIR_GEN', flags: ck.CKF_HW | ck.CKF_GENERATE_KEY_PAIR, ...RSA }],
   [ck.CKM_RSA_PKCS, { name: 'CKM_RSA_PKCS', flags: SV | ck.CKF_ENCRYPT, ...RSA, scheme: 'pkcs1' }],
   [ck.CKM_SHA1_RSA_PKCS, { name: 'CKM_SHA1_RSA_PKCS', flags: SV, ...RSA, scheme: 'pkcs1', hash: 'sha1' }],
   [ck.CKM_SHA224_RSA_PKCS, { name: 'CKM_SHA224_RSA_PKCS', flags: SV, ...RSA, scheme: 'pkcs1', hash: 'sha224' }],
