@@ -393,8 +393,9 @@ export class TokenService {
     const t = this.tokenRow(BigInt(s.tokenId));
     const coordinator = this.coordinator(s.tokenId);
 
-    // Policy "all": every node must take its share. Ask first rather than deal a key in vain.
-    const absent = (await coordinator.checkHealth(1000)).filter((n) => t.nodes.includes(n.id) && n.state !== 'up');
+    // Policy "all": every node must take its share. Ask first rather than deal a key in vain; a
+    // node that has just come back may need a reconnection, so allow it the signing timeout.
+    const absent = (await coordinator.checkHealth(Math.min(this.signTimeoutMs, 5000))).filter((n) => t.nodes.includes(n.id) && n.state !== 'up');
     if (absent.length > 0) {
       const names = absent.map((n) => `${n.id} (${n.lastError ?? n.state})`).join(', ');
       throw new CkError(ck.CKR_DEVICE_ERROR, `token ${t.label}: key generation needs all ${t.nodes.length} nodes; down: ${names}`);
@@ -1002,10 +1003,11 @@ const HANDLERS: Record<string, Handler> = {
     noOperation(s);
     const info = mechanismFor(m.type, ck.CKF_SIGN);
     const key = svc.object(s, a.hKey, ck.CKR_KEY_HANDLE_INVALID);
+    // The key's purpose first, then its type, as SoftHSMv2 does: a public key has no CKA_SIGN.
+    if (!boolOf(key.attrs, ck.CKA_SIGN)) throw new CkError(ck.CKR_KEY_FUNCTION_NOT_PERMITTED);
     if (ulongOf(key.attrs, ck.CKA_CLASS) !== ck.CKO_PRIVATE_KEY || ulongOf(key.attrs, ck.CKA_KEY_TYPE) !== ck.CKK_RSA) {
       throw new CkError(ck.CKR_KEY_TYPE_INCONSISTENT);
     }
-    if (!boolOf(key.attrs, ck.CKA_SIGN)) throw new CkError(ck.CKR_KEY_FUNCTION_NOT_PERMITTED);
     allowed(key.attrs, m.type);
     if (key.placement === null) throw new CkError(ck.CKR_KEY_TYPE_INCONSISTENT, 'not a threshold key');
     const placement = svc.placement(key.placement);
@@ -1063,10 +1065,11 @@ const HANDLERS: Record<string, Handler> = {
     noOperation(s);
     const info = mechanismFor(m.type, ck.CKF_VERIFY);
     const key = svc.object(s, a.hKey, ck.CKR_KEY_HANDLE_INVALID);
+    // The key's purpose first, then its type, as SoftHSMv2 does: a public key has no CKA_SIGN.
+    if (!boolOf(key.attrs, ck.CKA_VERIFY)) throw new CkError(ck.CKR_KEY_FUNCTION_NOT_PERMITTED);
     if (ulongOf(key.attrs, ck.CKA_CLASS) !== ck.CKO_PUBLIC_KEY || ulongOf(key.attrs, ck.CKA_KEY_TYPE) !== ck.CKK_RSA) {
       throw new CkError(ck.CKR_KEY_TYPE_INCONSISTENT);
     }
-    if (!boolOf(key.attrs, ck.CKA_VERIFY)) throw new CkError(ck.CKR_KEY_FUNCTION_NOT_PERMITTED);
     allowed(key.attrs, m.type);
     const pub = rsaPublic(key.attrs);
     const pss = info.scheme === 'pss' ? pssParams(app.abi, m, info) : undefined;
@@ -1116,10 +1119,11 @@ const HANDLERS: Record<string, Handler> = {
     noOperation(s);
     mechanismFor(m.type, ck.CKF_ENCRYPT);
     const key = svc.object(s, a.hKey, ck.CKR_KEY_HANDLE_INVALID);
+    // The key's purpose first, then its type, as SoftHSMv2 does: a public key has no CKA_SIGN.
+    if (!boolOf(key.attrs, ck.CKA_ENCRYPT)) throw new CkError(ck.CKR_KEY_FUNCTION_NOT_PERMITTED);
     if (ulongOf(key.attrs, ck.CKA_CLASS) !== ck.CKO_PUBLIC_KEY || ulongOf(key.attrs, ck.CKA_KEY_TYPE) !== ck.CKK_RSA) {
       throw new CkError(ck.CKR_KEY_TYPE_INCONSISTENT);
     }
-    if (!boolOf(key.attrs, ck.CKA_ENCRYPT)) throw new CkError(ck.CKR_KEY_FUNCTION_NOT_PERMITTED);
     allowed(key.attrs, m.type);
     const pub = rsaPublic(key.attrs);
     if (m.type === ck.CKM_RSA_PKCS_OAEP) {
