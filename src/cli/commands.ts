@@ -10,6 +10,7 @@ import { command as tokenInit } from './cmds/token/init.js';
 import { command as tokenList } from './cmds/token/list.js';
 import { command as tokenServe } from './cmds/token/serve.js';
 import { command as tokenShow } from './cmds/token/show.js';
+import { command as up } from './cmds/up.js';
 import type { Command } from './command.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -24,4 +25,5 @@ export const COMMANDS: readonly Command[] = [
   tokenServe,
   tokenList,
   tokenShow,
+  up,
 ];
