@@ -228,7 +228,7 @@ export class Coordinator {
       if (r.status === 'rejected') failed[nodeIds[i] ?? String(i)] = errorText(r.reason);
     });
     if (Object.keys(failed).length > 0) {
-      await this.deleteKey({ keyId, publicKey: pub, nodes: nodeIds });
+      await this.deleteKey({ keyId, nodes: nodeIds });
       const list = Object.entries(failed).map(([id, e]) => `${id} (${e})`).join(', ');
       throw new CoordinatorError('INSTALL_FAILED', `key ${keyId}: not installed on ${list}; rolled back`, failed);
     }
@@ -236,7 +236,7 @@ export class Coordinator {
   }
 
   /** Deletes a key's shares; returns the nodes that could not be reached (to retry later). */
-  async deleteKey(key: KeyPlacement): Promise<string[]> {
+  async deleteKey(key: Pick<KeyPlacement, 'keyId' | 'nodes'>): Promise<string[]> {
     const results = await Promise.allSettled(
       key.nodes.map((id) => {
         const node = this.#node(id);

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { CLUSTER_FILE, loadCluster } from '../cluster/cluster-file.js';
 import { initCluster } from '../cluster/init.js';
 import { LocalCluster } from '../cluster/processes.js';
+import { defaultTokenConfig } from '../pkcs11/service/config.js';
 import { DB_FILE, type RunningTokenService, startTokenService } from '../pkcs11/service/daemon.js';
 import { TokenStore } from '../pkcs11/service/store.js';
 import { createToken, tokenUri } from '../pkcs11/service/tokens.js';
@@ -43,10 +44,7 @@ Promise<LocalHsm> {
       store.close();
     }
     const socket = resolve(opts.socket ?? join(dir, 'pkcs11.sock'));
-    const service = await startTokenService({
-      state: join(dir, 'token'), socket, socketMode: 0o660, signTimeoutMs: 5000, sweepIntervalMs: 30_000,
-      primePool: { 2048: 2 },
-    });
+    const service = await startTokenService(defaultTokenConfig(join(dir, 'token'), socket));
     return {
       dir, socket, cluster, service, uri: tokenUri(token),
       async stop() {

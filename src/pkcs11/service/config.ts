@@ -44,14 +44,22 @@ export function parseTokenConfig(text: string, file: string): TokenServiceConfig
     const i = r.error.issues[0];
     throw new UserError(`config ${file}: ${i?.path.join('.') || '(top)'}: ${i?.message ?? 'invalid'}`);
   }
-  const base = dirname(resolve(file));
+  return resolved(r.data, dirname(resolve(file)));
+}
+
+/** The defaults of the file format for a service given only its state directory and socket. */
+export function defaultTokenConfig(state: string, socket: string): TokenServiceConfig {
+  return resolved(Schema.parse({ version: 1, state, socket }), process.cwd());
+}
+
+function resolved(d: z.infer<typeof Schema>, base: string): TokenServiceConfig {
   return {
-    state: resolve(base, r.data.state),
-    socket: resolve(base, r.data.socket),
-    socketMode: Number.parseInt(r.data.socketMode, 8),
-    signTimeoutMs: r.data.signTimeoutMs,
-    sweepIntervalMs: r.data.sweepIntervalMs,
-    primePool: Object.fromEntries(Object.entries(r.data.primePool).map(([k, v]) => [Number(k), v])),
+    state: resolve(base, d.state),
+    socket: resolve(base, d.socket),
+    socketMode: Number.parseInt(d.socketMode, 8),
+    signTimeoutMs: d.signTimeoutMs,
+    sweepIntervalMs: d.sweepIntervalMs,
+    primePool: Object.fromEntries(Object.entries(d.primePool).map(([k, v]) => [Number(k), v])),
   };
 }
 

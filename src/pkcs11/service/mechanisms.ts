@@ -96,6 +96,16 @@ export function pssParams(abi: Abi, m: Mechanism, info: MechInfo): PssParams {
   return { hash, mgfHash, saltLength: Number(sLen) };
 }
 
+/** CK_RSA_PKCS_OAEP_PARAMS (form 3): MGF1 with the same hash (all OpenSSL offers), an optional label. */
+export function oaepParams(m: Mechanism): { hash: HashName; label?: Buffer } {
+  if (m.param.form !== 'oaep') return badParam('OAEP parameters required');
+  const { hashAlg, mgf, source, sourceData } = m.param;
+  const hash = HASH_BY_CKM.get(hashAlg) ?? badParam('unsupported OAEP hash');
+  if (HASH_BY_MGF.get(mgf) !== hash) badParam('OAEP MGF1 must use the OAEP hash');
+  if (source !== 0n && source !== ck.CKZ_DATA_SPECIFIED) badParam('unsupported OAEP label source');
+  return { hash, ...(sourceData && sourceData.length > 0 ? { label: sourceData } : {}) };
+}
+
 export function noParams(m: Mechanism): void {
   if (m.param.form === 'raw' && m.param.bytes.length > 0) badParam('this mechanism takes no parameter');
   if (m.param.form !== 'none' && m.param.form !== 'raw') badParam('this mechanism takes no parameter');

@@ -24,6 +24,8 @@ export type Operation =
   | {
     kind: 'sign';
     mechanism: bigint;
+    /** The session's token: whose coordinator signs. */
+    tokenId: number;
     placement: KeyPlacement;
     keyName: string;
     hash?: Hash;

@@ -6,8 +6,6 @@
  */
 import {
   constants as cryptoConstants,
-  createPublicKey,
-  type JsonWebKey,
   type KeyObject,
   publicEncrypt,
   randomBytes,
@@ -16,12 +14,13 @@ import {
 import { loadCluster } from '../../cluster/cluster-file.js';
 import { Coordinator, type KeyPlacement, newKeyId } from '../../coordinator/coordinator.js';
 import { CoordinatorError } from '../../coordinator/errors.js';
-import { bitLength, i2osp, os2ip } from '../../threshold/bytes.js';
+import { bitLength, byteLength, i2osp, os2ip } from '../../threshold/bytes.js';
 import {
   dealFromPrimes,
   messageRepresentative,
   type PublicKeyJson,
   type SignatureInput,
+  rsaPublicKeyObject,
   ThresholdError,
   ThresholdPublicKey,
 } from '../../threshold/rsa/index.js';
@@ -42,6 +41,7 @@ import {
   MECHANISMS,
   newHash,
   noParams,
+  oaepParams,
   type PssParams,
   pssParams,
   pssVerify,
@@ -267,7 +267,7 @@ export class TokenService {
   closeSession(s: Session): void {
     for (const h of s.objects) {
       const e = this.handles.get(h);
-      if (e?.kind === 'session-object' && e.placement !== null) void this.destroyShares(e.tokenId, e.placement);
+      if (e?.kind === 'session-object' && e.placement !== null) void this.destroyKey(e.tokenId, e.placement);
       this.handles.invalidate(h);
     }
     s.objects.clear();
@@ -340,14 +340,21 @@ export class TokenService {
     return p;
   }
 
-  /** Deletes a key's shares; nodes that are down keep a tombstone and are retried by the sweeper. */
-  async destroyShares(tokenId: number, placementJson: string): Promise<void> {
+  /**
+   * Forgets a threshold key: `remove` (the object's own deletion) and a tombstone per node in one
+   * transaction, then the shares are deleted. Nodes that are down keep their tombstone and the
+   * sweeper retries them, so a crash at any point leaves no share without a tombstone.
+   */
+  async destroyKey(tokenId: number, placementJson: string, remove: () => void = () => undefined): Promise<void> {
     const p = JSON.parse(placementJson) as PlacementJson;
     this.#placements.delete(p.keyId);
-    this.store.addTombstones(tokenId, p.keyId, p.nodes);
+    this.store.atomically(() => {
+      remove();
+      this.store.addTombstones(tokenId, p.keyId, p.nodes);
+    });
     const c = this.#coordinators.get(tokenId);
     if (c === undefined) return;
-    const failed = await c.deleteKey({ keyId: p.keyId, nodes: p.nodes } as unknown as KeyPlacement);
+    const failed = await c.deleteKey(p);
     for (const n of p.nodes) if (!failed.includes(n)) this.store.clearTombstone(p.keyId, n);
     if (failed.length > 0) this.log(`key ${p.keyId}: shares not yet deleted on ${failed.join(', ')}; will retry`);
   }
@@ -357,7 +364,7 @@ export class TokenService {
     for (const [tokenId, c] of this.#coordinators) {
       for (const t of this.store.tombstones(tokenId)) {
         if (this.#pending.has(t.keyId)) continue;
-        const failed = await c.deleteKey({ keyId: t.keyId, nodes: [t.node] } as unknown as KeyPlacement);
+        const failed = await c.deleteKey({ keyId: t.keyId, nodes: [t.node] });
         if (failed.length === 0) this.store.clearTombstone(t.keyId, t.node);
       }
     }
@@ -439,10 +446,6 @@ export class TokenService {
         for (const n of t.nodes) this.store.clearTombstone(keyId, n);
         return h;
       });
-      if (privAttrs.get(ck.CKA_TOKEN) !== true) {
-        // A session key's shares are deleted when its session closes.
-        for (const n of t.nodes) this.store.clearTombstone(keyId, n);
-      }
       this.log(`token ${t.label}: generated RSA-${bits} key ${keyId} (${t.threshold} of ${t.nodes.length})`);
       return handles;
     } finally {
@@ -467,7 +470,7 @@ export class TokenService {
     }
     const x = messageRepresentative(input, pub.bits);
     try {
-      const r = await this.coordinator(tokenOfPlacement(this, op)).sign(op.placement, x);
+      const r = await this.coordinator(op.tokenId).sign(op.placement, x);
       return i2osp(r.y, pub.bytes);
     } catch (err) {
       if (err instanceof CoordinatorError) {
@@ -477,15 +480,6 @@ export class TokenService {
       throw err;
     }
   }
-
-  /** Token id a signing operation belongs to (kept on the operation's placement owner). */
-  signingToken = new WeakMap<KeyPlacement, number>();
-}
-
-function tokenOfPlacement(svc: TokenService, op: Extract<Operation, { kind: 'sign' }>): number {
-  const t = svc.signingToken.get(op.placement);
-  if (t === undefined) throw new CkError(ck.CKR_GENERAL_ERROR, 'placement without token');
-  return t;
 }
 
 function isSession(e: Entry): e is Session {
@@ -570,47 +564,23 @@ function opOf<K extends Operation['kind']>(s: Session, kind: K): Extract<Operati
   return s.op as Extract<Operation, { kind: K }>;
 }
 
-function rsaPublic(attrs: Attrs): ThresholdPublicKeyLike {
+/** The RSA public key of a public-key object, for verification and encryption. */
+function rsaPublic(attrs: Attrs): { key: KeyObject; bits: number; bytes: number } {
   const n = bytesOf(attrs, ck.CKA_MODULUS);
   const e = bytesOf(attrs, ck.CKA_PUBLIC_EXPONENT);
   if (n === undefined || e === undefined || n.length === 0) throw new CkError(ck.CKR_KEY_TYPE_INCONSISTENT);
   const nn = os2ip(n);
-  const key = jwkKey(nn, os2ip(e));
-  return { key, bits: bitLength(nn), bytes: Math.ceil(bitLength(nn) / 8) };
-}
-
-interface ThresholdPublicKeyLike {
-  key: KeyObject;
-  bits: number;
-  bytes: number;
-}
-
-function jwkKey(n: bigint, e: bigint): KeyObject {
-  const b64 = (x: bigint) => i2osp(x, Math.ceil(bitLength(x) / 8)).toString('base64url');
   try {
-    return createPublicKeyJwk({ kty: 'RSA', n: b64(n), e: b64(e) });
+    return { key: rsaPublicKeyObject(nn, os2ip(e)), bits: bitLength(nn), bytes: byteLength(nn) };
   } catch {
     throw new CkError(ck.CKR_KEY_TYPE_INCONSISTENT, 'not a usable RSA public key');
   }
-}
-
-function createPublicKeyJwk(jwk: JsonWebKey): KeyObject {
-  return createPublicKey({ key: jwk, format: 'jwk' });
 }
 
 function allowed(attrs: Attrs, mech: bigint): void {
   const list = attrs.get(ck.CKA_ALLOWED_MECHANISMS);
   if (Array.isArray(list) && list.length > 0 && !list.includes(mech)) throw new CkError(ck.CKR_MECHANISM_INVALID);
 }
-
-const HASH_OF_OAEP = new Map<bigint, HashName>([
-  [ck.CKM_SHA_1, 'sha1'], [ck.CKM_SHA224, 'sha224'], [ck.CKM_SHA256, 'sha256'], [ck.CKM_SHA384, 'sha384'],
-  [ck.CKM_SHA512, 'sha512'],
-]);
-const MGF_OF_HASH: Record<HashName, bigint> = {
-  sha1: ck.CKG_MGF1_SHA1, sha224: ck.CKG_MGF1_SHA224, sha256: ck.CKG_MGF1_SHA256, sha384: ck.CKG_MGF1_SHA384,
-  sha512: ck.CKG_MGF1_SHA512,
-};
 
 function verifyFinish(op: Extract<Operation, { kind: 'verify' }>, data: Buffer, sig: Buffer): void {
   if (sig.length !== Math.ceil(op.bits / 8)) throw new CkError(ck.CKR_SIGNATURE_LEN_RANGE);
@@ -709,8 +679,9 @@ const HANDLERS: Record<string, Handler> = {
     }
     const victims = svc.store.find(t.id, {}, true);
     for (const o of victims) {
-      svc.store.deleteObject(o.id);
-      if (o.placement !== null) await svc.destroyShares(t.id, o.placement);
+      const remove = () => svc.store.deleteObject(o.id);
+      if (o.placement === null) remove();
+      else await svc.destroyKey(t.id, o.placement, remove);
     }
     svc.store.setPin(t.id, 'user', null);
     svc.store.setLabel(t.id, label);
@@ -849,16 +820,8 @@ const HANDLERS: Record<string, Handler> = {
     const o = svc.object(s, a.hObject);
     if (o.token && !s.rw) throw new CkError(ck.CKR_SESSION_READ_ONLY);
     if (o.attrs.get(ck.CKA_DESTROYABLE) === false) throw new CkError(ck.CKR_ACTION_PROHIBITED);
-    if (o.placement !== null) {
-      svc.store.atomically(() => {
-        o.remove();
-        svc.store.addTombstones(o.tokenId, (JSON.parse(o.placement ?? '{}') as PlacementJson).keyId,
-          (JSON.parse(o.placement ?? '{}') as PlacementJson).nodes);
-      });
-      await svc.destroyShares(o.tokenId, o.placement);
-    } else {
-      o.remove();
-    }
+    if (o.placement === null) o.remove();
+    else await svc.destroyKey(o.tokenId, o.placement, () => o.remove());
     return undefined;
   },
 
@@ -1011,7 +974,6 @@ const HANDLERS: Record<string, Handler> = {
     allowed(key.attrs, m.type);
     if (key.placement === null) throw new CkError(ck.CKR_KEY_TYPE_INCONSISTENT, 'not a threshold key');
     const placement = svc.placement(key.placement);
-    svc.signingToken.set(placement, s.tokenId);
     svc.coordinator(s.tokenId);
     let pss: PssParams | undefined;
     if (info.scheme === 'pss') {
@@ -1021,7 +983,7 @@ const HANDLERS: Record<string, Handler> = {
     } else noParams(m);
     const label = bytesOf(key.attrs, ck.CKA_LABEL)?.toString('utf8') ?? '';
     s.op = {
-      kind: 'sign', mechanism: m.type, placement, keyName: `key ${label || placement.keyId}`,
+      kind: 'sign', mechanism: m.type, tokenId: s.tokenId, placement, keyName: `key ${label || placement.keyId}`,
       ...(info.hash ? { hash: newHash(info.hash), hashName: info.hash } : {}),
       ...(pss ? { pss } : {}), data: [], parts: false,
     };
@@ -1127,16 +1089,10 @@ const HANDLERS: Record<string, Handler> = {
     allowed(key.attrs, m.type);
     const pub = rsaPublic(key.attrs);
     if (m.type === ck.CKM_RSA_PKCS_OAEP) {
-      if (m.param.form !== 'oaep') throw new CkError(ck.CKR_MECHANISM_PARAM_INVALID);
-      const hash = HASH_OF_OAEP.get(m.param.hashAlg);
-      if (hash === undefined || m.param.mgf !== MGF_OF_HASH[hash]) throw new CkError(ck.CKR_MECHANISM_PARAM_INVALID);
-      if (m.param.source !== 0n && m.param.source !== ck.CKZ_DATA_SPECIFIED) {
-        throw new CkError(ck.CKR_MECHANISM_PARAM_INVALID);
-      }
-      const label = m.param.sourceData ?? undefined;
+      const { hash, label } = oaepParams(m);
       s.op = {
         kind: 'encrypt', key: pub.key, bytes: pub.bytes, padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING,
-        oaepHash: hash, ...(label && label.length > 0 ? { label } : {}),
+        oaepHash: hash, ...(label ? { label } : {}),
       };
     } else {
       noParams(m);

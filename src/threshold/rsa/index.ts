@@ -38,5 +38,5 @@ export {
   type ShareProof,
   verifyShareProof,
 } from './proof.js';
-export { type PublicKeyJson, ThresholdPublicKey } from './public-key.js';
+export { type PublicKeyJson, rsaPublicKeyObject, ThresholdPublicKey } from './public-key.js';
 export { signWithShares, toSignatureBytes } from './sign.js';

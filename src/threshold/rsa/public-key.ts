@@ -96,8 +96,7 @@ export class ThresholdPublicKey {
 
   /** The ordinary RSA public key, for OpenSSL (`crypto.verify`) and for PKCS#11 objects. */
   toKeyObject(): KeyObject {
-    const b64 = (x: bigint) => i2osp(x, byteLength(x)).toString('base64url');
-    return createPublicKey({ key: { kty: 'RSA', n: b64(this.n), e: b64(this.e) }, format: 'jwk' });
+    return rsaPublicKeyObject(this.n, this.e);
   }
 
   toJSON(): PublicKeyJson {
@@ -122,4 +121,10 @@ export class ThresholdPublicKey {
     };
     return new ThresholdPublicKey(big(j.n), big(j.e), j.k, j.l, big(j.v), j.vks.map(big));
   }
+}
+
+/** An ordinary RSA public key (n, e) as an OpenSSL KeyObject; throws if OpenSSL rejects it. */
+export function rsaPublicKeyObject(n: bigint, e: bigint): KeyObject {
+  const b64 = (x: bigint) => i2osp(x, byteLength(x)).toString('base64url');
+  return createPublicKey({ key: { kty: 'RSA', n: b64(n), e: b64(e) }, format: 'jwk' });
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadTokenConfig, type TokenServiceConfig } from '../../../pkcs11/service/config.js';
+import { defaultTokenConfig, loadTokenConfig, type TokenServiceConfig } from '../../../pkcs11/service/config.js';
 import { startTokenService } from '../../../pkcs11/service/daemon.js';
 import { type Command, int, str } from '../../command.js';
 import { UserError } from '../../errors.js';
@@ -25,11 +25,9 @@ export const command: Command = {
     else {
       const dir = homeDir(v);
       const socket = typeof v.socket === 'string' ? v.socket : (process.env.KOFN_SOCKET ?? join(dir, 'pkcs11.sock'));
-      cfg = {
-        state: join(dir, 'token'), socket, socketMode: 0o660, signTimeoutMs: 5000,
-        sweepIntervalMs: int(v, 'sweep-ms', 30_000),
-        primePool: primePool(str(v, 'prime-pool', '2048:2')),
-      };
+      cfg = defaultTokenConfig(join(dir, 'token'), socket);
+      if (v['sweep-ms'] !== undefined) cfg.sweepIntervalMs = int(v, 'sweep-ms', cfg.sweepIntervalMs);
+      if (v['prime-pool'] !== undefined) cfg.primePool = primePool(str(v, 'prime-pool'));
     }
     const svc = await startTokenService(cfg);
     const tokens = svc.service.store.tokens();
