@@ -6,6 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { CKR_GENERAL_ERROR } from '../ck.js';
 import { decodeRequest, encodeReply } from '../protocol/codec.js';
 import {
   decodeHello,
@@ -119,7 +120,7 @@ function serve(svc: TokenService, socket: Socket): void {
           reply = encodeReply(req.call, r.rv, r.out);
         } catch (err) {
           svc.log(`${req.call.name}: reply not encodable: ${err instanceof Error ? err.message : String(err)}`);
-          reply = encodeReply(req.call, 0x5n /* CKR_GENERAL_ERROR */, {});
+          reply = encodeReply(req.call, CKR_GENERAL_ERROR, {});
         }
         if (!socket.destroyed) socket.write(frame(reply));
       });
