@@ -278,9 +278,18 @@ function errorText(err: unknown): string {
   if (err && typeof err === 'object' && 'code' in err && 'details' in err) {
     const e = err as { code: number; details: string };
     const what = { [grpc.status.DEADLINE_EXCEEDED]: 'timeout', [grpc.status.UNAVAILABLE]: 'unreachable' }[e.code];
-    return `${what ?? `status ${e.code}`}: ${e.details}`;
+    return `${what ?? `status ${e.code}`}: ${conciseDetails(e.details)}`;
   }
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * grpc-js wraps the socket error as "No connection established. Last error: Error: connect ECONNREFUSED
+ * 127.0.0.1:4431. Resolution note: "; the operator needs only the socket error.
+ */
+export function conciseDetails(details: string): string {
+  const m = /Last error: (?:Error: )?(.*?)\.?(?: Resolution note:.*)?$/s.exec(details);
+  return (m?.[1] ?? details).trim();
 }
 
 /** A fresh key id for keys made without a caller-chosen one. */

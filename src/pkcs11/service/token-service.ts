@@ -14,6 +14,7 @@ import {
 import { loadCluster } from '../../cluster/cluster-file.js';
 import { Coordinator, type KeyPlacement, newKeyId } from '../../coordinator/coordinator.js';
 import { CoordinatorError } from '../../coordinator/errors.js';
+import { RepeatLimiter } from './repeat-limiter.js';
 import { bitLength, byteLength, i2osp, os2ip } from '../../threshold/bytes.js';
 import {
   dealFromPrimes,
@@ -120,11 +121,13 @@ export class TokenService {
   readonly #pending = new Set<string>();
   readonly #placements = new Map<string, KeyPlacement>();
   #sweeper: NodeJS.Timeout | undefined;
+  readonly #repeats: RepeatLimiter;
 
   constructor(opts: TokenServiceOptions) {
     this.store = opts.store;
     this.primes = opts.primes;
-    this.log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
+    this.#repeats = new RepeatLimiter(opts.log ?? ((l) => process.stderr.write(`${l}\n`)));
+    this.log = (l) => this.#repeats.log(l);
     this.signTimeoutMs = opts.signTimeoutMs ?? 5000;
     const every = opts.sweepIntervalMs ?? 30_000;
     if (every > 0) {
@@ -135,6 +138,7 @@ export class TokenService {
 
   close(): void {
     if (this.#sweeper) clearInterval(this.#sweeper);
+    this.#repeats.flush();
     for (const c of this.#coordinators.values()) c.close();
     for (const m of this.#masters.values()) m.fill(0);
     this.#coordinators.clear();
@@ -473,10 +477,8 @@ export class TokenService {
       const r = await this.coordinator(op.tokenId).sign(op.placement, x);
       return i2osp(r.y, pub.bytes);
     } catch (err) {
-      if (err instanceof CoordinatorError) {
-        const why = Object.entries(err.nodes).map(([n, w]) => `${n}: ${w}`).join('; ');
-        throw new CkError(ck.CKR_DEVICE_ERROR, `${op.keyName}: ${err.message}${why ? ` (${why})` : ''}`);
-      }
+      // The coordinator's message already names each missing node and why.
+      if (err instanceof CoordinatorError) throw new CkError(ck.CKR_DEVICE_ERROR, `${op.keyName}: ${err.message}`);
       throw err;
     }
   }
