@@ -173,6 +173,40 @@ describe('The shim in front of the real token service', function () {
     await app.call('C_Finalize');
   });
 
+  it('keeps a token object\'s handle across a service restart and C_Finalize/C_Initialize, as ods-signerd expects',
+    async () => {
+      app = await P11.load({ KOFN_SOCKET: svc.socket });
+      await app.call('C_Initialize');
+      const first = await open(app);
+      await app.call('C_Login', first.h, RV(ck.CKU_USER), USER_PIN);
+      const obj = await app.call<Buffer>('C_CreateObject', first.h, [{ type: RV(ck.CKA_CLASS), value: RV(ck.CKO_DATA) },
+        { type: RV(ck.CKA_TOKEN), value: true }, { type: RV(ck.CKA_PRIVATE), value: true },
+        { type: RV(ck.CKA_LABEL), value: 'stable' }]);
+      const session = await app.call<Buffer>('C_CreateObject', first.h, [{ type: RV(ck.CKA_CLASS), value: RV(ck.CKO_DATA) },
+        { type: RV(ck.CKA_LABEL), value: 'fleeting' }]);
+      await svc.restart();
+      const second = await open(app);
+      assert.equal(await app.rv('C_GetAttributeValue', second.h, obj, [{ type: RV(ck.CKA_LABEL) }]),
+        RV(ck.CKR_OBJECT_HANDLE_INVALID), 'a private object needs the login first');
+      await app.call('C_Login', second.h, RV(ck.CKU_USER), USER_PIN);
+      const [label] = await app.call<{ value: Buffer }[]>('C_GetAttributeValue', second.h, obj, [{ type: RV(ck.CKA_LABEL) }]);
+      assert.equal(label?.value.toString(), 'stable');
+      assert.equal(await app.rv('C_GetAttributeValue', second.h, session, [{ type: RV(ck.CKA_LABEL) }]),
+        RV(ck.CKR_OBJECT_HANDLE_INVALID), 'session objects end with the run of the service');
+      await app.call('C_Finalize');
+      await app.call('C_Initialize');
+      const third = await open(app);
+      await app.call('C_Login', third.h, RV(ck.CKU_USER), USER_PIN);
+      await app.call('C_DestroyObject', third.h, obj);
+      assert.equal(await app.rv('C_GetAttributeValue', third.h, obj, [{ type: RV(ck.CKA_LABEL) }]),
+        RV(ck.CKR_OBJECT_HANDLE_INVALID));
+      const next = await app.call<Buffer>('C_CreateObject', third.h, [{ type: RV(ck.CKA_CLASS), value: RV(ck.CKO_DATA) },
+        { type: RV(ck.CKA_TOKEN), value: true }]);
+      assert.notDeepEqual(next, obj, 'a destroyed object\'s handle is not reused');
+      await app.call('C_DestroyObject', third.h, next);
+      await app.call('C_Finalize');
+    });
+
   it('moves to the new epoch with the next session-less call, the old handles staying invalid', async () => {
     app = await P11.load({ KOFN_SOCKET: svc.socket });
     await app.call('C_Initialize');

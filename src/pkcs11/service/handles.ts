@@ -1,16 +1,26 @@
 /**
- * The one place that issues and invalidates handles, for sessions and objects alike (as
- * SoftHSMv2's HandleManager does). Handles start at a random point below 2^31 so that they fit a
- * 32-bit CK_ULONG and do not repeat across service epochs in practice.
+ * The one place that issues and invalidates handles, for sessions and objects alike (as SoftHSMv2's
+ * HandleManager does). Handles fit a 32-bit CK_ULONG and fall in two ranges (docs/protocol.md, Handles):
+ *
+ * - A token object's handle is its store row id, below 2^30: the same for every application and across
+ *   restarts of the service, as on hardware HSMs. OpenDNSSEC's signer keeps key handles when it re-opens
+ *   the HSM after CKR_SESSION_HANDLE_INVALID, so a handle that changed with each run of the service
+ *   would break it. Row ids are never reused (AUTOINCREMENT, store format v2), so a stale handle of a
+ *   destroyed object never names another one.
+ * - Sessions and session objects are numbered from a random start in [2^30, 2^31), so they do not
+ *   repeat across service epochs in practice.
  */
 import { randomInt } from 'node:crypto';
 import type { Attrs } from './attributes.js';
 import type { Session } from './session.js';
 
+/** The first handle of sessions and session objects; token objects lie below. */
+export const SESSION_HANDLES = 1n << 30n;
+const END = 1n << 31n;
+
 /** A token object lives in the store; the handle names its row. */
 export interface TokenObjectRef {
   kind: 'token-object';
-  tokenId: number;
   rowId: number;
 }
 
@@ -28,15 +38,15 @@ export type Entry = Session | TokenObjectRef | SessionObject;
 export class Handles {
   #next: bigint;
   readonly #entries = new Map<bigint, Entry>();
-  readonly #rows = new Map<number, bigint>();
 
   constructor() {
-    this.#next = BigInt(randomInt(1 << 20, 1 << 30));
+    this.#next = SESSION_HANDLES + BigInt(randomInt(0, 1 << 29));
   }
 
   #issue(e: Entry): bigint {
-    const h = this.#next++;
-    if (this.#next >= 0x7fff_ffffn) this.#next = 1n << 20n;
+    let h = this.#next;
+    while (this.#entries.has(h)) h = h + 1n >= END ? SESSION_HANDLES : h + 1n;
+    this.#next = h + 1n >= END ? SESSION_HANDLES : h + 1n;
     this.#entries.set(h, e);
     return h;
   }
@@ -47,26 +57,23 @@ export class Handles {
     return session;
   }
 
-  /** A token object has one handle for as long as the service runs. */
-  tokenObject(tokenId: number, rowId: number): bigint {
-    const had = this.#rows.get(rowId);
-    if (had !== undefined) return had;
-    const h = this.#issue({ kind: 'token-object', tokenId, rowId });
-    this.#rows.set(rowId, h);
-    return h;
+  /** A token object's handle: its row id (the store checks the range when it inserts). */
+  tokenObject(rowId: number): bigint {
+    return BigInt(rowId);
   }
 
   sessionObject(o: SessionObject): bigint {
     return this.#issue(o);
   }
 
+  /** What a handle names; for a token object only the row, which the caller looks up (it may be gone). */
   get(h: bigint): Entry | undefined {
+    if (h > 0n && h < SESSION_HANDLES) return { kind: 'token-object', rowId: Number(h) };
     return this.#entries.get(h);
   }
 
+  /** Forgets a session or session object; a token object's handle dies with its row. */
   invalidate(h: bigint): void {
-    const e = this.#entries.get(h);
-    if (e?.kind === 'token-object') this.#rows.delete(e.rowId);
     this.#entries.delete(h);
   }
 }

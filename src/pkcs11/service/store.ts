@@ -1,6 +1,6 @@
 /**
  * The token service's store: tokens, objects and tombstones in SQLite (WAL, synchronous=FULL,
- * secure_delete). Format v1 is described in docs/token-service.md; migrations are numbered.
+ * secure_delete). Format v2 is described in docs/token-service.md; migrations are numbered.
  * Objects are indexed by token, class, CKA_ID and CKA_LABEL so that a find among 10,000 keys is an
  * index lookup.
  */
@@ -10,11 +10,15 @@ import { dirname } from 'node:path';
 import * as ck from '../ck.js';
 import { type Attrs, deserialize, serialize } from './attributes.js';
 import { bytesOf, ulongOf } from './objects.js';
+import { CkError } from './errors.js';
+import { SESSION_HANDLES } from './handles.js';
 import type { PinRecord } from './pin.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+const OBJECT_ID_LIMIT = Number(SESSION_HANDLES);
 
-const MIGRATIONS: readonly string[] = [
+/** Exported for the migration tests. */
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE tokens (
      id INTEGER PRIMARY KEY,
      label TEXT NOT NULL UNIQUE,
@@ -50,6 +54,24 @@ const MIGRATIONS: readonly string[] = [
      since TEXT NOT NULL,
      PRIMARY KEY (key_id, node)
    );`,
+  // v2: object row ids are token-object handles (handles.ts), so they must never be reused.
+  `CREATE TABLE objects_v2 (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     token_id INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+     class INTEGER NOT NULL,
+     ckid BLOB NOT NULL,
+     label BLOB NOT NULL,
+     private INTEGER NOT NULL,
+     attrs BLOB NOT NULL,
+     placement TEXT
+   );
+   INSERT INTO objects_v2 (id, token_id, class, ckid, label, private, attrs, placement)
+     SELECT id, token_id, class, ckid, label, private, attrs, placement FROM objects;
+   DROP TABLE objects;
+   ALTER TABLE objects_v2 RENAME TO objects;
+   CREATE INDEX objects_by_class ON objects(token_id, class);
+   CREATE INDEX objects_by_id ON objects(token_id, ckid);
+   CREATE INDEX objects_by_label ON objects(token_id, label);`,
 ];
 
 export interface TokenRow {
@@ -182,7 +204,13 @@ export class TokenStore {
     const r = this.db
       .prepare('INSERT INTO objects (token_id, class, ckid, label, private, attrs, placement) VALUES (?,?,?,?,?,?,?)')
       .run(tokenId, ...indexOf(attrs), serialize(attrs), placement);
-    return Number(r.lastInsertRowid);
+    const id = Number(r.lastInsertRowid);
+    // Row ids are token-object handles, which must stay below the session range (handles.ts).
+    if (id >= OBJECT_ID_LIMIT) {
+      this.deleteObject(id);
+      throw new CkError(ck.CKR_DEVICE_MEMORY, `the store has used all ${OBJECT_ID_LIMIT} object ids`);
+    }
+    return id;
   }
 
   updateObject(id: number, attrs: Attrs): void {

@@ -288,16 +288,13 @@ export class TokenService {
   object(s: Session, h: RequestValue, invalid = ck.CKR_OBJECT_HANDLE_INVALID): Live {
     const e = typeof h === 'bigint' ? this.handles.get(h) : undefined;
     const user = this.loggedIn(s) === 'user';
-    if (e?.kind === 'token-object' && e.tokenId === s.tokenId) {
+    if (e?.kind === 'token-object') {
       const row = this.store.object(e.rowId);
-      if (row !== undefined && (user || row.attrs.get(ck.CKA_PRIVATE) !== true)) {
+      if (row !== undefined && row.tokenId === s.tokenId && (user || row.attrs.get(ck.CKA_PRIVATE) !== true)) {
         return {
-          handle: h as bigint, tokenId: e.tokenId, token: true, attrs: row.attrs, placement: row.placement,
+          handle: h as bigint, tokenId: row.tokenId, token: true, attrs: row.attrs, placement: row.placement,
           save: (attrs) => this.store.updateObject(e.rowId, attrs),
-          remove: () => {
-            this.store.deleteObject(e.rowId);
-            this.handles.invalidate(h as bigint);
-          },
+          remove: () => this.store.deleteObject(e.rowId),
         };
       }
     }
@@ -327,7 +324,7 @@ export class TokenService {
   /** Stores a new object; returns its handle. */
   insert(s: Session, attrs: Attrs, placement: string | null = null): bigint {
     if (attrs.get(ck.CKA_TOKEN) === true) {
-      return this.handles.tokenObject(s.tokenId, this.store.insertObject(s.tokenId, attrs, placement));
+      return this.handles.tokenObject(this.store.insertObject(s.tokenId, attrs, placement));
     }
     const h = this.handles.sessionObject({ kind: 'session-object', tokenId: s.tokenId, session: s, attrs, placement });
     s.objects.add(h);
@@ -891,7 +888,7 @@ const HANDLERS: Record<string, Handler> = {
         ...(ckid ? { ckid } : {}),
         ...(label ? { label } : {}),
       }, user);
-      for (const r of rows) if (matches(r.attrs, want)) handles.push(svc.handles.tokenObject(s.tokenId, r.id));
+      for (const r of rows) if (matches(r.attrs, want)) handles.push(svc.handles.tokenObject(r.id));
       for (const other of app.sessions) {
         if (other.tokenId !== s.tokenId) continue;
         for (const h of other.objects) {

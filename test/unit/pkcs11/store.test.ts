@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ck from '../../../src/pkcs11/ck.js';
 import type { Attrs } from '../../../src/pkcs11/service/attributes.js';
-import { TokenStore } from '../../../src/pkcs11/service/store.js';
+import Database from 'better-sqlite3';
+import { MIGRATIONS, SCHEMA_VERSION, TokenStore } from '../../../src/pkcs11/service/store.js';
 
 const pin = { v: 1 as const, salt: '', N: 2, r: 1, p: 1, check: '', wrapNonce: '', wrapped: '' };
 
@@ -62,5 +63,53 @@ describe('the token store', () => {
     ]);
     const id = store.insertObject(token, attrs);
     assert.deepEqual(store.object(id)?.attrs, attrs);
+  });
+
+  it('never gives the id of a destroyed object (a token-object handle) to a new one, across reopening', () => {
+    const attrs: Attrs = new Map([[ck.CKA_CLASS, ck.CKO_DATA]]);
+    store.insertObject(token, attrs);
+    const last = store.insertObject(token, attrs);
+    store.deleteObject(last);
+    const next = store.insertObject(token, attrs);
+    assert.ok(next > last, `${next} > ${last}`);
+    store.deleteObject(next);
+    store.close();
+    store = new TokenStore(join(dir, 'token.db'));
+    assert.ok(store.insertObject(token, attrs) > next);
+  });
+});
+
+describe('the token store\'s migrations', () => {
+  it('bring a format-v1 store to the current format, keeping every object under its id', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kofn-store-v1-'));
+    try {
+      const file = join(dir, 'token.db');
+      const db = new Database(file);
+      db.exec(MIGRATIONS[0] ?? '');
+      db.pragma('user_version = 1');
+      db.prepare(`INSERT INTO tokens (id, label, serial, cluster_dir, nodes, threshold, so_pin, secrets, created)
+        VALUES (1, 't', '0011223344556677', '/c', '["a"]', 1, '{}', x'00', 'now')`).run();
+      const ins = db.prepare(`INSERT INTO objects (id, token_id, class, ckid, label, private, attrs)
+        VALUES (?, 1, 0, x'', x'', 0, x'')`);
+      ins.run(7);
+      ins.run(9);
+      db.close();
+
+      const store = new TokenStore(file);
+      try {
+        assert.deepEqual(store.find(1, {}, true).map((o) => o.id), [7, 9]);
+        store.deleteObject(9);
+        assert.equal(store.insertObject(1, new Map([[ck.CKA_CLASS, ck.CKO_DATA]])), 10);
+      } finally {
+        store.close();
+      }
+      const after = new Database(file, { readonly: true });
+      assert.equal(after.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      const sql = (after.prepare(`SELECT sql FROM sqlite_master WHERE name = 'objects'`).get() as { sql: string }).sql;
+      assert.match(sql, /AUTOINCREMENT/);
+      after.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
