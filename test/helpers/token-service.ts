@@ -25,6 +25,8 @@ export interface TestTokenService {
   /** Environment for a process that loads the module. */
   env: NodeJS.ProcessEnv;
   cluster: LocalCluster;
+  /** The service's process and the nodes' processes now running (to check none is left behind). */
+  pids(): number[];
   /** The service's stderr and stdout so far. */
   output(): string;
   stop(): Promise<void>;
@@ -88,6 +90,7 @@ export async function startTokenService(opts: TokenServiceOptions = {}): Promise
     env: { ...process.env, KOFN_SOCKET: socket },
     cluster,
     output: () => out,
+    pids: () => [child?.pid, ...cluster.ids.map((id) => cluster.pid(id))].filter((p): p is number => p !== undefined),
     stop,
     async restart() {
       await stop();
