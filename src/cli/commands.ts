@@ -7,6 +7,7 @@ import { command as nodeInit } from './cmds/node/init.js';
 import { command as nodeLogVerify } from './cmds/node/log-verify.js';
 import { command as nodeStart } from './cmds/node/start.js';
 import { command as tokenInit } from './cmds/token/init.js';
+import { command as tokenKeygen } from './cmds/token/keygen.js';
 import { command as tokenList } from './cmds/token/list.js';
 import { command as tokenServe } from './cmds/token/serve.js';
 import { command as tokenShow } from './cmds/token/show.js';
@@ -25,5 +26,6 @@ export const COMMANDS: readonly Command[] = [
   tokenServe,
   tokenList,
   tokenShow,
+  tokenKeygen,
   up,
 ];

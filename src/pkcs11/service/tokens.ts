@@ -58,17 +58,25 @@ export async function createToken(store: TokenStore, t: NewToken): Promise<Token
   }
 }
 
-/** RFC 7512 percent-encoding of a path attribute value. */
-function pct(s: string | Buffer): string {
+/** RFC 7512 percent-encoding of a path attribute value; `every` octet for binary values such as ids. */
+function pct(s: string | Buffer, every = false): string {
   const b = typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
   return [...b].map((c) => {
     const ch = String.fromCharCode(c);
-    return /[A-Za-z0-9\-._~!$&'()*+,=:@]/.test(ch) ? ch : `%${c.toString(16).padStart(2, '0').toUpperCase()}`;
+    return !every && /[A-Za-z0-9\-._~!$&'()*+,=:@]/.test(ch) ? ch : `%${c.toString(16).padStart(2, '0').toUpperCase()}`;
   }).join('');
 }
 
 export function tokenUri(t: TokenRow): string {
   return `pkcs11:model=${pct(`kofn ${t.threshold}-of-${t.nodes.length}`)};manufacturer=kofn;serial=${t.serial};token=${pct(t.label)}`;
+}
+
+/**
+ * The RFC 7512 URI of a key object, as token show and token keygen print it. The id is binary, so
+ * all of it is percent-encoded, as RFC 7512 recommends (and p11-kit does): %30 rather than 0.
+ */
+export function keyUri(token: string, id: Buffer, label: string | Buffer, type: 'public' | 'private'): string {
+  return `pkcs11:token=${pct(token)};id=${pct(id, true)};object=${pct(label)};type=${type}`;
 }
 
 export interface KeySummary {
@@ -96,7 +104,7 @@ export function listKeys(store: TokenStore, t: TokenRow): KeySummary[] {
       : (JSON.parse(o.placement) as { keyId: string; nodes: string[] });
     out.push({
       label: label.toString('utf8'), id: id.toString('hex'), cls: type, bits: n ? n.length * 8 : 0,
-      uri: `pkcs11:token=${pct(t.label)};id=${pct(id)};object=${pct(label)};type=${type}`,
+      uri: keyUri(t.label, id, label, type),
       ...(placement ? { keyId: placement.keyId, nodes: placement.nodes } : {}),
     });
   }
