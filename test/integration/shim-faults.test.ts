@@ -147,6 +147,23 @@ describe('The shim when the token service fails', function () {
     assert.equal(fake.connections, before + 1);
   });
 
+  it('waits KOFN_SLOW_CALL_TIMEOUT_MS, not KOFN_CALL_TIMEOUT_MS, for key generation', async () => {
+    const { app, fake } = await withFake({ KOFN_CALL_TIMEOUT_MS: '200', KOFN_SLOW_CALL_TIMEOUT_MS: '1500' });
+    const h = await app.call<Buffer>('C_OpenSession', SLOT0, RV(ck.CKF_SERIAL_SESSION | ck.CKF_RW_SESSION));
+    const keygen = () => app.rv('C_GenerateKeyPair', h, { mechanism: RV(ck.CKM_RSA_PKCS_KEY_PAIR_GEN), parameter: null },
+      [{ type: RV(ck.CKA_MODULUS_BITS), value: 4096 }], [{ type: RV(ck.CKA_SIGN), value: true }]);
+    fake.handlers.set('C_GenerateKeyPair', async () => {
+      await new Promise((r) => setTimeout(r, 600));
+      return { rv: ck.CKR_OK, out: { phPublicKey: 7n, phPrivateKey: 8n } };
+    });
+    assert.equal(await keygen(), RV(ck.CKR_OK), 'slower than the call timeout, within the slow-call timeout');
+    fake.handlers.set('C_GenerateKeyPair', () => 'hang');
+    const t0 = Date.now();
+    assert.equal(await keygen(), RV(ck.CKR_DEVICE_ERROR));
+    const took = Date.now() - t0;
+    assert.ok(took >= 1400 && took < 6000, `${took} ms`);
+  });
+
   it('does not send session calls across a service restart, and moves session-less calls to the new epoch', async () => {
     const { app, fake } = await withFake();
     const h = await app.call<Buffer>('C_OpenSession', SLOT0, RV(ck.CKF_SERIAL_SESSION));

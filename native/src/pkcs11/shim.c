@@ -42,6 +42,7 @@ static pid_t g_pid;                /* the process that called C_Initialize */
 static uint64_t g_instance;        /* handshake instance: this application, this C_Initialize */
 static char g_socket[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static int g_timeout_ms;
+static int g_slow_timeout_ms;
 static int g_epoch_set;            /* the application's epoch is known ... */
 static uint64_t g_epoch;           /* ... and is this one */
 static kofn_conn *g_conns;         /* every open connection, idle and busy (fork closes them all) */
@@ -133,6 +134,7 @@ typedef struct snapshot {
   unsigned long gen;
   uint64_t instance;
   int timeout_ms;
+  int slow_timeout_ms;
   char path[sizeof g_socket];
 } snapshot;
 
@@ -148,6 +150,7 @@ static CK_RV begin_call(snapshot *s)
   s->gen = g_gen;
   s->instance = g_instance;
   s->timeout_ms = g_timeout_ms;
+  s->slow_timeout_ms = g_slow_timeout_ms;
   memcpy(s->path, g_socket, sizeof s->path);
   pthread_mutex_unlock(&g_lock);
   return CKR_OK;
@@ -339,7 +342,7 @@ CK_RV kofn_forward(const kofn_call *call, kofn_arg *args)
   if (rv != CKR_OK)
     goto out;
 
-  int64_t deadline = kofn_now_ms() + s.timeout_ms;
+  int64_t deadline = kofn_now_ms() + (call->slow ? s.slow_timeout_ms : s.timeout_ms);
   for (int attempt = 0;; attempt++) {
     kofn_conn *c = attempt == 0 ? take_pooled(&s) : NULL;
     int pooled = c != NULL;
@@ -406,6 +409,18 @@ out:
 
 /* ---- local calls ---------------------------------------------------------------------------- */
 
+/* A positive number of milliseconds from the environment (secure_getenv: not for set-uid programs). */
+static int env_ms(const char *name, int fallback)
+{
+  const char *t = secure_getenv(name);
+  if (t == NULL || *t == '\0')
+    return fallback;
+  char *end;
+  errno = 0;
+  long v = strtol(t, &end, 10);
+  return errno == 0 && *end == '\0' && v > 0 && v <= INT_MAX ? (int)v : fallback;
+}
+
 CK_RV kofn_C_Initialize(CK_VOID_PTR pInitArgs)
 {
   if (pInitArgs != NULL) {
@@ -434,15 +449,8 @@ CK_RV kofn_C_Initialize(CK_VOID_PTR pInitArgs)
     plen = 0; /* cannot be a Unix socket path: the service stays unreachable */
   memcpy(path, env, plen);
   path[plen] = '\0';
-  int timeout = KOFN_DEFAULT_TIMEOUT_MS;
-  const char *t = secure_getenv("KOFN_CALL_TIMEOUT_MS");
-  if (t != NULL && *t) {
-    char *end;
-    errno = 0;
-    long v = strtol(t, &end, 10);
-    if (errno == 0 && *end == '\0' && v > 0 && v <= INT_MAX)
-      timeout = (int)v;
-  }
+  int timeout = env_ms("KOFN_CALL_TIMEOUT_MS", KOFN_DEFAULT_TIMEOUT_MS);
+  int slow_timeout = env_ms("KOFN_SLOW_CALL_TIMEOUT_MS", KOFN_DEFAULT_SLOW_TIMEOUT_MS);
   uint64_t instance = kofn_random_u64();
   pid_t pid = getpid();
 
@@ -454,6 +462,7 @@ CK_RV kofn_C_Initialize(CK_VOID_PTR pInitArgs)
   }
   memcpy(g_socket, path, sizeof g_socket);
   g_timeout_ms = timeout;
+  g_slow_timeout_ms = slow_timeout;
   g_instance = instance;
   g_pid = pid;
   g_epoch_set = 0;

@@ -16,6 +16,7 @@
 #define KOFN_MAX_FRAME (16u * 1024u * 1024u)
 #define KOFN_DEFAULT_SOCKET "/run/kofn/pkcs11.sock"
 #define KOFN_DEFAULT_TIMEOUT_MS 30000
+#define KOFN_DEFAULT_SLOW_TIMEOUT_MS 600000
 /* Limits of the TypeScript codec (wire.ts); the shim refuses to send what the service would not read. */
 #define KOFN_MAX_TEMPLATE 4096u
 #define KOFN_MAX_NESTING 4
@@ -66,6 +67,7 @@ typedef struct kofn_call {
   kofn_down down;
   unsigned char nargs;
   const unsigned char *kinds; /* kofn_kind per table argument */
+  unsigned char slow;         /* long-running (key generation): KOFN_SLOW_CALL_TIMEOUT_MS applies */
 } kofn_call;
 
 /*

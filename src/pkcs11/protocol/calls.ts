@@ -70,9 +70,17 @@ export interface Call {
   local?: true;
   /** PKCS#11 3.0 addition (not in a 2.40 CK_FUNCTION_LIST). */
   v3?: true;
+  /**
+   * Long-running by nature: the shim waits KOFN_SLOW_CALL_TIMEOUT_MS (default 10 min) instead of
+   * KOFN_CALL_TIMEOUT_MS. Key generation finds safe primes when the pool is empty (minutes for
+   * 4096 bits) and deals to every node; re-initialising a token deletes shares on every node.
+   */
+  slow?: true;
 }
 
-type Spec = [name: string, args: (readonly [string, ArgKind])[], retry: Retry, flags?: { local?: true; v3?: true }];
+type Spec = [
+  name: string, args: (readonly [string, ArgKind])[], retry: Retry, flags?: { local?: true; v3?: true; slow?: true },
+];
 
 const S = ['hSession', 'ulong'] as const;
 const MECH = ['pMechanism', 'mechanism'] as const;
@@ -91,7 +99,7 @@ const SPECS: Spec[] = [
   ['C_GetTokenInfo', [['slotID', 'ulong'], ['pInfo', 'out-token-info']], 'idempotent'],
   ['C_GetMechanismList', [['slotID', 'ulong'], ['pMechanismList', 'out-ulongs']], 'idempotent'],
   ['C_GetMechanismInfo', [['slotID', 'ulong'], ['type', 'ulong'], ['pInfo', 'out-mechanism-info']], 'idempotent'],
-  ['C_InitToken', [['slotID', 'ulong'], data('pPin'), ['pLabel', 'label32']], 'once'],
+  ['C_InitToken', [['slotID', 'ulong'], data('pPin'), ['pLabel', 'label32']], 'once', { slow: true }],
   ['C_InitPIN', [S, data('pPin')], 'once'],
   ['C_SetPIN', [S, data('pOldPin'), data('pNewPin')], 'once'],
   ['C_OpenSession', [['slotID', 'ulong'], ['flags', 'ulong'], ['pApplication', 'app-pointer'], ['Notify', 'notify'],
@@ -144,7 +152,7 @@ const SPECS: Spec[] = [
   ['C_DecryptVerifyUpdate', [S, data('pEncryptedPart'), out('pPart')], 'once'],
   ['C_GenerateKey', [S, MECH, ['pTemplate', 'template'], ['phKey', 'out-ulong']], 'once'],
   ['C_GenerateKeyPair', [S, MECH, ['pPublicKeyTemplate', 'template'], ['pPrivateKeyTemplate', 'template'],
-    ['phPublicKey', 'out-ulong'], ['phPrivateKey', 'out-ulong']], 'once'],
+    ['phPublicKey', 'out-ulong'], ['phPrivateKey', 'out-ulong']], 'once', { slow: true }],
   ['C_WrapKey', [S, MECH, ['hWrappingKey', 'ulong'], KEY, out('pWrappedKey')], 'once'],
   ['C_UnwrapKey', [S, MECH, ['hUnwrappingKey', 'ulong'], data('pWrappedKey'), ['pTemplate', 'template'],
     ['phKey', 'out-ulong']], 'once'],

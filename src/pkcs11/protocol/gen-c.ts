@@ -184,7 +184,7 @@ export function generateC(): string {
   for (const c of CALLS) {
     const retry = c.retry === 'once' ? 'KOFN_ONCE' : 'KOFN_IDEMPOTENT';
     w(`  { ${c.id}, "${c.name}", ${retry}, ${c.local ? 1 : 0}, ${isSessionCall(c) ? 1 : 0}, ${downClass(c)}, ` +
-      `${c.args.length}, kinds_${c.name} },`);
+      `${c.args.length}, kinds_${c.name}, ${c.slow ? 1 : 0} },`);
   }
   w('};');
   w();

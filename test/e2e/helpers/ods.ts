@@ -74,7 +74,8 @@ export class Ods {
   }
 
   async hsmutil(...args: string[]): Promise<ToolResult> {
-    return this.#tool('ods-hsmutil', ['-c', this.conf, ...args]);
+    // `ods-hsmutil test` makes an RSA-4096 key, whose safe primes may take minutes without a pool.
+    return this.#tool('ods-hsmutil', ['-c', this.conf, ...args], 600_000);
   }
 
   async hsmspeed(...args: string[]): Promise<ToolResult> {
