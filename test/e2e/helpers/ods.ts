@@ -154,8 +154,22 @@ export class Ods {
     }
   }
 
+  /**
+   * Waits until no worker is signing the zone. A zone being worked on leaves the signer's queue and
+   * returns to it when done; a `clear` in the middle of a signing (an enforcer-triggered one, say)
+   * can let that signing write a zone missing signatures, which is ODS's race, not the HSM's.
+   */
+  async idle(zone: string, timeoutMs = 300_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!(await this.signer('queue')).includes(`[sign] zone ${zone}`)) {
+      if (Date.now() > end) throw new Error(`the signer was still working on ${zone} after ${timeoutMs} ms`);
+      await sleep(250);
+    }
+  }
+
   /** A full re-sign: the signer forgets its signatures (`clear`) and signs the zone now. */
   async resign(zone: string): Promise<void> {
+    await this.idle(zone);
     await this.signer('clear', zone);
     await this.signer('sign', zone);
   }
