@@ -41,7 +41,7 @@ async function measure(label: string, ods: Ods): Promise<Figure[]> {
       await ods.resign(zone);
       await ods.waitFor('signings', zone, before, 7_200_000);
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const stats = ods.signerLog.split('\n').filter((l) => l.includes(`[STATS] ${zone} `)).pop() ?? '';
+      const stats = ods.stats(zone).pop() ?? '';
       const rrsigs = Number(/RRSIG\[new=(\d+)/.exec(stats)?.[1] ?? 0);
       out.push({ names, rrsigs, seconds, perSecond: rrsigs / seconds });
     }

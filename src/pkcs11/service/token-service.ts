@@ -14,7 +14,6 @@ import {
 import { loadCluster } from '../../cluster/cluster-file.js';
 import { Coordinator, type KeyPlacement, newKeyId } from '../../coordinator/coordinator.js';
 import { CoordinatorError } from '../../coordinator/errors.js';
-import { RepeatLimiter } from './repeat-limiter.js';
 import { bitLength, byteLength, i2osp, os2ip } from '../../threshold/bytes.js';
 import {
   dealFromPrimes,
@@ -60,6 +59,7 @@ import {
 } from './objects.js';
 import { makePin, openPin, openSecrets } from './pin.js';
 import type { PrimePool } from './primes.js';
+import { RepeatLimiter } from './repeat-limiter.js';
 import type { App, Operation, Session } from './session.js';
 import type { TokenRow, TokenStore } from './store.js';
 

@@ -134,9 +134,14 @@ export class Ods {
       '--output', this.signedPath(zone), '--signerconf', join(this.dir, 'signconf', `${zone}.xml`));
   }
 
-  /** Number of completed signings of a zone so far: the signer writes one [STATS] line for each. */
+  /** The signer's [STATS] lines for a zone, one per completed signing (RRSIG count, time, rate). */
+  stats(zone: string): string[] {
+    return this.signerLog.split('\n').filter((l) => l.includes(`[STATS] ${zone} `));
+  }
+
+  /** Number of completed signings of a zone so far. */
   signings(zone: string): number {
-    return this.signerLog.split('\n').filter((l) => l.includes(`[STATS] ${zone} `)).length;
+    return this.stats(zone).length;
   }
 
   /** Number of failed signings of a zone so far. */

@@ -12,12 +12,15 @@ export function which(tool: string): string | undefined {
   }
 }
 
+/** Skips the suite with one line saying why, or in CI (KOFN_E2E_REQUIRED=1) fails it. */
+export function unavailable(ctx: Mocha.Context, why: string, cause?: unknown): never {
+  if (process.env.KOFN_E2E_REQUIRED === '1') throw new Error(`${why} (KOFN_E2E_REQUIRED=1)`, { cause });
+  process.stderr.write(`    skipped: ${why}\n`);
+  ctx.skip();
+}
+
 /** Call from a `before` hook: skips (or in CI fails) the suite when a tool is missing. */
 export function requireTools(ctx: Mocha.Context, tools: readonly string[], install: string): void {
   const missing = tools.filter((t) => which(t) === undefined);
-  if (missing.length === 0) return;
-  const line = `missing ${missing.join(', ')}: ${install}`;
-  if (process.env.KOFN_E2E_REQUIRED === '1') throw new Error(`${line} (KOFN_E2E_REQUIRED=1)`);
-  process.stderr.write(`    skipped: ${line}\n`);
-  ctx.skip();
+  if (missing.length > 0) unavailable(ctx, `missing ${missing.join(', ')}: ${install}`);
 }
