@@ -138,7 +138,8 @@ typedef struct snapshot {
   char path[sizeof g_socket];
 } snapshot;
 
-static CK_RV begin_call(snapshot *s)
+/* Takes g_lock when the module is initialised (in this process); else returns without it. */
+static CK_RV lock_initialized(void)
 {
   pid_t pid = getpid();
   pthread_mutex_lock(&g_lock);
@@ -147,6 +148,14 @@ static CK_RV begin_call(snapshot *s)
     pthread_mutex_unlock(&g_lock);
     return CKR_CRYPTOKI_NOT_INITIALIZED;
   }
+  return CKR_OK;
+}
+
+static CK_RV begin_call(snapshot *s)
+{
+  CK_RV rv = lock_initialized();
+  if (rv != CKR_OK)
+    return rv;
   s->gen = g_gen;
   s->instance = g_instance;
   s->timeout_ms = g_timeout_ms;
@@ -477,13 +486,9 @@ CK_RV kofn_C_Finalize(CK_VOID_PTR pReserved)
 {
   if (pReserved != NULL)
     return CKR_ARGUMENTS_BAD;
-  pid_t pid = getpid();
-  pthread_mutex_lock(&g_lock);
-  check_pid_locked(pid);
-  if (!g_initialized) {
-    pthread_mutex_unlock(&g_lock);
-    return CKR_CRYPTOKI_NOT_INITIALIZED;
-  }
+  CK_RV rv = lock_initialized();
+  if (rv != CKR_OK)
+    return rv;
   /* Idle connections close now; busy ones when their call ends (their generation is gone). */
   kofn_conn *c = g_conns;
   while (c) {
