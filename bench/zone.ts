@@ -1,5 +1,5 @@
 /**
- * npm run bench:zone — a full re-sign by OpenDNSSEC's signer (`ods-signer clear` + `sign`) of generated
+ * npm run bench:zone — a full re-sign by OpenDNSSEC's signer (`ods-signer clear`) of generated
  * zones (default 10,000 and 100,000 names, NSEC, RSASHA256 2048-bit ZSK) through kofn 3-of-5 on loopback
  * and through SoftHSM2, in the same run: RRSIGs per second for each, their ratio, and kofn against the
  * consttime-modexp limit cores / (k × t_modexp).

@@ -172,11 +172,16 @@ export class Ods {
     }
   }
 
-  /** A full re-sign: the signer forgets its signatures (`clear`) and signs the zone now. */
+  /**
+   * A full re-sign: the signer forgets its signatures and signs the zone now. `clear` alone does
+   * both: it schedules an immediate signconf read, which chains read, sign and write. A `sign`
+   * straight after it starts a second chain (a forced read) that ODS 2.1.12 lets run beside the
+   * first (its own comment in do_readzone says so); the read then swaps in a fresh, unsigned SOA
+   * while the other chain signs, and the zone is written with an SOA that has no RRSIG.
+   */
   async resign(zone: string): Promise<void> {
     await this.idle(zone);
     await this.signer('clear', zone);
-    await this.signer('sign', zone);
   }
 
   /** Stops the daemons through their own command sockets, then by signal if they linger. */
