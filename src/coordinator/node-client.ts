@@ -14,6 +14,7 @@ import {
   MAX_MESSAGE_BYTES,
   type ProveShareRequest,
   type ProveShareResponse__Output,
+  type ReadAuditLogResponse__Output,
   type SignShareRequest,
   type SignShareResponse__Output,
   type SignSharesRequest,
@@ -243,7 +244,11 @@ export class NodeClient {
     }
   }
 
-  /** Waits for the channel (a node restarting, a channel in reconnect backoff) within the deadline. */
+  /**
+   * Waits for the channel (a node restarting, a channel in reconnect backoff) within the deadline.
+   * The response carries the node's signed receipt (`receipt`, `receipt_signature`; empty from a
+   * node of protocol revision 1), for verifyReceipt in src/node/receipt.ts.
+   */
   installShare(req: InstallShareRequest, timeoutMs: number): Promise<InstallShareResponse__Output> {
     return this.call((c, r, m, o, cb) => c.InstallShare(r, m, o, cb), req, timeoutMs, Infinity, true);
   }
@@ -258,6 +263,17 @@ export class NodeClient {
 
   proveShare(req: ProveShareRequest, timeoutMs: number): Promise<ProveShareResponse__Output> {
     return this.call((c, r, m, o, cb) => c.ProveShare(r, m, o, cb), req, timeoutMs);
+  }
+
+  /**
+   * One page of the node's audit log (auditor credentials): entries after `afterSeq`, at most
+   * `limit` (0: the node's default), and the node's signed head. Check it with verifyFetchedLog
+   * (src/node/audit-chain.ts); page on with the last seq while `more` is true.
+   */
+  readAuditLog(afterSeq: number, limit: number, timeoutMs: number): Promise<ReadAuditLogResponse__Output> {
+    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw new RangeError('afterSeq must be an integer ≥ 0');
+    if (!Number.isInteger(limit) || limit < 0 || limit > 0xffffffff) throw new RangeError('limit must be a uint32');
+    return this.call((c, r, m, o, cb) => c.ReadAuditLog(r, m, o, cb), { after_seq: afterSeq, limit }, timeoutMs);
   }
 
   health(timeoutMs: number): Promise<HealthResponse__Output> {

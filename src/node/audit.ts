@@ -63,6 +63,7 @@ export class AuditLog {
   readonly #insertBatch: (rows: readonly InsertRow[]) => void;
   #lastSeq = 0;
   #lastHash: Buffer = Buffer.from(GENESIS_HASH);
+  #lastAt = 0;
   #pending: Pending[] = [];
   #timer: NodeJS.Immediate | undefined;
   #closed = false;
@@ -82,9 +83,9 @@ export class AuditLog {
     this.#loadHead();
   }
 
-  /** The newest committed entry: seq 0 and the genesis hash for an empty log. */
-  get head(): { seq: number; hash: string } {
-    return { seq: this.#lastSeq, hash: this.#lastHash.toString('hex') };
+  /** The newest committed entry: seq 0, the genesis hash and at 0 for an empty log. */
+  get head(): { seq: number; hash: string; at: number } {
+    return { seq: this.#lastSeq, hash: this.#lastHash.toString('hex'), at: this.#lastAt };
   }
 
   /** Resolves with the entry's seq once the transaction holding it has committed. */
@@ -169,14 +170,18 @@ export class AuditLog {
     }
     this.#lastSeq = seq;
     this.#lastHash = prevHash;
+    this.#lastAt = rows.at(-1)?.at ?? this.#lastAt;
     rows.forEach((row, i) => batch[i]?.resolve(row.seq));
   }
 
   #loadHead(): void {
     const head = this.#db
-      .prepare<[], { seq: number; hash: unknown }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1')
+      .prepare<[], { seq: number; hash: unknown; at: unknown }>(
+        'SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1',
+      )
       .get();
     this.#lastSeq = head?.seq ?? 0;
+    this.#lastAt = typeof head?.at === 'number' ? head.at : 0;
     // A head hash of the wrong type is chained onto as it is; verify() reports that row as bad.
     this.#lastHash = head && Buffer.isBuffer(head.hash) ? head.hash : Buffer.from(GENESIS_HASH);
   }

@@ -63,7 +63,15 @@ export async function startNode(
     throw new UserError(`node ${cfg.id}: store ${cfg.data} has no share-encryption key (run kofn node init)`);
   }
   const audit = new AuditLog(store);
-  const server = new NodeServer({ nodeId: cfg.id, store, audit, tls: { caPem, certPem, keyPem }, shareKey, ...extra });
+  let server: NodeServer;
+  try {
+    server = new NodeServer({ nodeId: cfg.id, store, audit, tls: { caPem, certPem, keyPem }, shareKey, ...extra });
+  } catch (err) {
+    shareKey.fill(0);
+    await audit.close();
+    store.close();
+    throw new UserError(`node ${cfg.id}: ${(err as Error).message} (${cfg.tls.key}, ${cfg.tls.cert})`);
+  }
   let port: number;
   try {
     port = await server.listen(cfg.listen);

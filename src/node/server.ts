@@ -6,11 +6,15 @@
  * the operation. Refusals never carry secret material; shares never leave except as x_i.
  */
 import * as grpc from '@grpc/grpc-js';
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { type KeyShare as KeyShareType, KeyShare, type SignatureShare, ThresholdError, ThresholdPublicKey } from
   '../threshold/rsa/index.js';
+import type { AuditEntry } from './audit.js';
+import { entryToMessage, signAuditHead } from './audit-chain.js';
 import { EnvelopeError, openShare } from './envelope.js';
+import { nodeSigningKey } from './node-signature.js';
 import { MAX_CHALLENGE_BYTES, MIN_CHALLENGE_BYTES, proveShareRepresentative } from './prove.js';
+import { signReceipt } from './receipt.js';
 import { mayCall } from './rpc/authz.js';
 import { fromBytes, publicKeyFromMessage, toBytes } from './rpc/convert.js';
 import {
@@ -22,9 +26,12 @@ import {
   KeyShareNodeService,
   type ListSharesResponse,
   MAX_MESSAGE_BYTES,
+  PROTOCOL_REVISION,
   PROTOCOL_VERSION,
   type ProveShareRequest__Output,
   type ProveShareResponse,
+  type ReadAuditLogRequest__Output,
+  type ReadAuditLogResponse,
   type RpcName,
   MAX_BATCH,
   type SignShareRequest__Output,
@@ -39,11 +46,27 @@ import { NAME_PATTERN, type NodeStore, NodeStoreError } from './store.js';
 const KEY_ID_PATTERN = NAME_PATTERN;
 
 /** What the server needs from the store. */
-export type ShareStore = Pick<NodeStore, 'putShare' | 'getShare' | 'deleteShare' | 'listShares' | 'countShares'>;
+export type ShareStore = Pick<
+  NodeStore,
+  'putShare' | 'getShare' | 'shareInfo' | 'deleteShare' | 'listShares' | 'countShares'
+>;
 
+/** What the server needs from the audit log (AuditLog). */
 export interface AuditSink {
   append(e: { caller: string; rpc: string; keyId: string; inputSha256: string; outcome: string }): Promise<number>;
+  /** The newest committed entry; hash in hex. */
+  readonly head: { seq: number; hash: string; at: number };
+  /** Committed entries from `fromSeq` on, oldest first. */
+  entries(fromSeq: number, limit: number): AuditEntry[];
 }
+
+/** ReadAuditLog's page size: the default and the most. */
+export const MAX_LOG_PAGE = 1000;
+/**
+ * What a page's entries may add up to when serialized: entries hold free text (up to 1 KiB per
+ * column), so a page full by count can pass MAX_MESSAGE_BYTES; 1 KiB is left for the head.
+ */
+const MAX_LOG_PAGE_BYTES = MAX_MESSAGE_BYTES - 1024;
 
 /** Per-item audit entries of a call that carries several requests (SignShares). */
 type ItemLog = (keyId: string, inputSha256: string, outcome: string) => void;
@@ -106,10 +129,13 @@ export class NodeServer {
   /** Loaded shares (native memory), so that a signature costs one exponentiation, not an import. */
   readonly #cache = new Map<string, KeyShareType>();
   readonly #startedAt = Date.now();
+  /** The TLS key, which also signs install receipts and audit heads. */
+  readonly #signingKey: KeyObject;
   #inFlight = 0;
 
   constructor(opts: NodeServerOptions) {
     this.#opts = opts;
+    this.#signingKey = nodeSigningKey(opts.tls.keyPem, opts.tls.certPem);
     this.#server = new grpc.Server({
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
@@ -121,6 +147,7 @@ export class NodeServer {
       DeleteShare: this.#unary('DeleteShare', (r: DeleteShareRequest__Output) => this.#delete(r)),
       ListShares: this.#unary('ListShares', () => this.#list()),
       ProveShare: this.#unary('ProveShare', (r: ProveShareRequest__Output) => this.#prove(r)),
+      ReadAuditLog: this.#unary('ReadAuditLog', (r: ReadAuditLogRequest__Output) => this.#readLog(r)),
       Health: this.#unary('Health', () => this.#health()),
     });
   }
@@ -258,7 +285,26 @@ export class NodeServer {
       });
       if (this.#cache.has(keyId)) share.destroy();
       else this.#cache.set(keyId, share);
-      return { already_installed: result === 'already-installed', vk_fingerprint: vkFingerprint };
+      // Read back in the same turn as the insert: for a repeated install, the original time.
+      const stored = this.#opts.store.shareInfo(keyId);
+      if (stored === undefined) throw new RpcError(grpc.status.INTERNAL, 'installed share not found');
+      const alreadyInstalled = result === 'already-installed';
+      const { receipt, signature } = signReceipt({
+        node: this.#opts.nodeId,
+        keyId,
+        index,
+        vkFingerprint,
+        publicKeyFingerprint: pub.fingerprint(),
+        installedAt: new Date(stored.installedAt).toISOString(),
+        alreadyInstalled,
+        requestedBy: caller.identity,
+      }, this.#signingKey);
+      return {
+        already_installed: alreadyInstalled,
+        vk_fingerprint: vkFingerprint,
+        receipt,
+        receipt_signature: signature,
+      };
     } finally {
       bytes.fill(0);
     }
@@ -343,13 +389,54 @@ export class NodeServer {
     };
   }
 
+  #readLog(req: ReadAuditLogRequest__Output): ReadAuditLogResponse {
+    if (!/^[0-9]{1,20}$/.test(req.after_seq)) throw invalid('after_seq must be an unsigned integer');
+    const { entries, more, head } = auditLogPage(this.#opts.audit, BigInt(req.after_seq), req.limit);
+    const hash = Buffer.from(head.hash, 'hex');
+    const signature = signAuditHead(head.seq, hash, this.#opts.nodeId, this.#signingKey);
+    return { entries, more, head: { seq: head.seq, hash, at_ms: head.at, signature } };
+  }
+
   #health(): HealthResponse {
     return {
       node_id: this.#opts.nodeId,
       protocol_version: PROTOCOL_VERSION,
+      protocol_revision: PROTOCOL_REVISION,
       shares: this.#opts.store.countShares(),
       uptime_ms: String(Date.now() - this.#startedAt),
       in_flight: this.#inFlight,
     };
   }
+}
+
+/**
+ * One ReadAuditLog page: up to `limit` entries after `afterSeq` (0: MAX_LOG_PAGE; at most that),
+ * stopping before the serialized entries pass MAX_LOG_PAGE_BYTES, but never empty while entries
+ * remain. Entries and head are read in one synchronous step, so a page that ends at the head ends
+ * at the very entry the head names. The request's own audit entry comes later, in #serve.
+ */
+export function auditLogPage(
+  audit: Pick<AuditSink, 'head' | 'entries'>,
+  afterSeq: bigint,
+  limit: number,
+): { entries: ReturnType<typeof entryToMessage>[]; more: boolean; head: AuditSink['head'] } {
+  const count = limit === 0 ? MAX_LOG_PAGE : Math.min(limit, MAX_LOG_PAGE);
+  const head = audit.head;
+  const entries: ReturnType<typeof entryToMessage>[] = [];
+  const serialize = KeyShareNodeService.ReadAuditLog?.responseSerialize;
+  if (serialize === undefined) throw new RpcError(grpc.status.INTERNAL, 'ReadAuditLog is not in the schema');
+  if (afterSeq < BigInt(head.seq)) {
+    let bytes = 0;
+    for (const e of audit.entries(Number(afterSeq) + 1, count)) {
+      if (e.seq > head.seq) break;
+      const message = entryToMessage(e);
+      // A response holding this entry alone is exactly the entry's share of the whole response.
+      const size = serialize({ entries: [message] }).length;
+      if (entries.length > 0 && bytes + size > MAX_LOG_PAGE_BYTES) break;
+      bytes += size;
+      entries.push(message);
+    }
+  }
+  const last = entries.at(-1);
+  return { entries, more: last !== undefined && last.seq < head.seq, head };
 }

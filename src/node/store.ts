@@ -54,6 +54,20 @@ interface ShareRow {
 }
 
 const SHARE_COLUMNS = 'key_id, share_index, public_key, vk_fingerprint, nonce, ciphertext, installed_at, installed_by';
+/** The columns that describe a share without its ciphertext. */
+const INFO_COLUMNS = 'key_id, share_index, public_key, vk_fingerprint, installed_at, installed_by';
+type InfoRow = Omit<ShareRow, 'nonce' | 'ciphertext'>;
+
+function shareInfoOf(r: InfoRow): ShareInfo {
+  return {
+    keyId: r.key_id,
+    index: r.share_index,
+    publicKey: r.public_key,
+    vkFingerprint: r.vk_fingerprint,
+    installedAt: r.installed_at,
+    installedBy: r.installed_by,
+  };
+}
 
 /**
  * A node's persistent state in one SQLite file: its shares, encrypted at rest under a sub-key of the
@@ -192,19 +206,19 @@ export class NodeStore {
   /** Every installed share's public description, ordered by key id; decrypts nothing. */
   listShares(): ShareInfo[] {
     const rows = this.#live()
-      .prepare<[], Omit<ShareRow, 'nonce' | 'ciphertext'>>(
-        `SELECT key_id, share_index, public_key, vk_fingerprint, installed_at, installed_by
-         FROM shares ORDER BY key_id`,
-      )
+      .prepare<[], InfoRow>(`SELECT ${INFO_COLUMNS} FROM shares ORDER BY key_id`)
       .all();
-    return rows.map((r) => ({
-      keyId: r.key_id,
-      index: r.share_index,
-      publicKey: r.public_key,
-      vkFingerprint: r.vk_fingerprint,
-      installedAt: r.installed_at,
-      installedBy: r.installed_by,
-    }));
+    return rows.map(shareInfoOf);
+  }
+
+  /** One installed share's public description (as listShares gives it); decrypts nothing. */
+  shareInfo(keyId: string): ShareInfo | undefined {
+    const db = this.#live();
+    checkName('keyId', keyId);
+    const r = db
+      .prepare<[string], InfoRow>(`SELECT ${INFO_COLUMNS} FROM shares WHERE key_id = ?`)
+      .get(keyId);
+    return r && shareInfoOf(r);
   }
 
   countShares(): number {

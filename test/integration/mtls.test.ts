@@ -18,6 +18,7 @@ const REQUESTS: Record<RpcName, object> = {
   DeleteShare: { key_id: 'k1' },
   ListShares: {},
   ProveShare: { key_id: 'k1', challenge: randomBytes(32) },
+  ReadAuditLog: { after_seq: 0, limit: 1 },
   Health: {},
 };
 
@@ -130,6 +131,9 @@ describe('Node access control over mutual TLS', function () {
     const err = await call(c, 'SignShare');
     assert.equal(err?.code, grpc.status.NOT_FOUND, err?.details);
     assert.equal(await call(c, 'Health'), null);
+    const auditor = client(t.cluster.tlsFor('auditor'));
+    assert.equal(await call(auditor, 'ReadAuditLog'), null);
+    assert.equal(auditTail(1)[0]?.rpc, 'ReadAuditLog');
   });
 
   it('does not speak TLS 1.2', async () => {

@@ -9,6 +9,7 @@ export const RPC_ROLES: Readonly<Record<RpcName, readonly Role[]>> = {
   DeleteShare: ['ceremony', 'dealer'],
   ListShares: ['auditor'],
   ProveShare: ['auditor'],
+  ReadAuditLog: ['auditor'],
   Health: ['node', 'coordinator', 'dealer', 'ceremony', 'auditor'],
 };
 

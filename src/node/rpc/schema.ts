@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { KeyShareNodeClient as GenClient } from './gen/kofn/node/v1/KeyShareNode.js';
 
 export const PROTOCOL_VERSION = 1;
+/** Additions within version 1 (docs/node-protocol.md): 2 brought install receipts and ReadAuditLog. */
+export const PROTOCOL_REVISION = 2;
 export const PROTO_PATH = fileURLToPath(new URL('../../../../src/node/rpc/kofn_node_v1.proto', import.meta.url));
 
 /** Caps every message: the largest legitimate one (an InstallShare for 4096 bits, l = 64) is ~40 KiB. */
@@ -39,6 +41,7 @@ export const RPC_NAMES = [
   'DeleteShare',
   'ListShares',
   'ProveShare',
+  'ReadAuditLog',
   'Health',
 ] as const;
 
@@ -46,6 +49,8 @@ export const RPC_NAMES = [
 export const MAX_BATCH = 64;
 export type RpcName = (typeof RPC_NAMES)[number];
 
+export type * from './gen/kofn/node/v1/AuditHead.js';
+export type * from './gen/kofn/node/v1/AuditLogEntry.js';
 export type * from './gen/kofn/node/v1/DeleteShareRequest.js';
 export type * from './gen/kofn/node/v1/DeleteShareResponse.js';
 export type * from './gen/kofn/node/v1/HealthRequest.js';
@@ -57,6 +62,8 @@ export type * from './gen/kofn/node/v1/ListSharesResponse.js';
 export type * from './gen/kofn/node/v1/Proof.js';
 export type * from './gen/kofn/node/v1/ProveShareRequest.js';
 export type * from './gen/kofn/node/v1/ProveShareResponse.js';
+export type * from './gen/kofn/node/v1/ReadAuditLogRequest.js';
+export type * from './gen/kofn/node/v1/ReadAuditLogResponse.js';
 export type * from './gen/kofn/node/v1/SealedShare.js';
 export type * from './gen/kofn/node/v1/ShareInfo.js';
 export type * from './gen/kofn/node/v1/SignShareRequest.js';

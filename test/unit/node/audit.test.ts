@@ -73,7 +73,9 @@ describe('Node audit log', () => {
     const store = NodeStore.open(dbPath(), tmp.keyfile());
     const log = new AuditLog(store);
     assert.equal(log.head.seq, 3);
+    assert.equal(log.head.at, log.entries(3, 1)[0]?.at, 'the head keeps its entry\'s time across a reopen');
     assert.equal(await log.append(entry(3)), 4);
+    assert.equal(log.head.at, log.entries(4, 1)[0]?.at);
     store.close();
     assert.deepEqual({ ...verifyAuditLog(dbPath()), head: '' }, { ok: true, entries: 4, head: '' });
   });

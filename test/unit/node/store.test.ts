@@ -52,6 +52,8 @@ describe('Node store', () => {
         installedAt: 0, installedBy: 'ceremony-1' },
     );
     assert.ok(Math.abs((info?.installedAt ?? 0) - Date.now()) < 60_000);
+    assert.deepEqual(reopened.shareInfo('zone.example:ksk-1'), info, 'one share\'s description is the listing\'s');
+    assert.equal(reopened.shareInfo('absent'), undefined);
     assert.equal(reopened.countShares(), 1);
     assert.equal(reopened.deleteShare('zone.example:ksk-1'), true);
     assert.equal(reopened.deleteShare('zone.example:ksk-1'), false);

@@ -1,6 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AuditHead as _kofn_node_v1_AuditHead, AuditHead__Output as _kofn_node_v1_AuditHead__Output } from './kofn/node/v1/AuditHead.js';
+import type { AuditLogEntry as _kofn_node_v1_AuditLogEntry, AuditLogEntry__Output as _kofn_node_v1_AuditLogEntry__Output } from './kofn/node/v1/AuditLogEntry.js';
 import type { DeleteShareRequest as _kofn_node_v1_DeleteShareRequest, DeleteShareRequest__Output as _kofn_node_v1_DeleteShareRequest__Output } from './kofn/node/v1/DeleteShareRequest.js';
 import type { DeleteShareResponse as _kofn_node_v1_DeleteShareResponse, DeleteShareResponse__Output as _kofn_node_v1_DeleteShareResponse__Output } from './kofn/node/v1/DeleteShareResponse.js';
 import type { HealthRequest as _kofn_node_v1_HealthRequest, HealthRequest__Output as _kofn_node_v1_HealthRequest__Output } from './kofn/node/v1/HealthRequest.js';
@@ -13,6 +15,8 @@ import type { ListSharesResponse as _kofn_node_v1_ListSharesResponse, ListShares
 import type { Proof as _kofn_node_v1_Proof, Proof__Output as _kofn_node_v1_Proof__Output } from './kofn/node/v1/Proof.js';
 import type { ProveShareRequest as _kofn_node_v1_ProveShareRequest, ProveShareRequest__Output as _kofn_node_v1_ProveShareRequest__Output } from './kofn/node/v1/ProveShareRequest.js';
 import type { ProveShareResponse as _kofn_node_v1_ProveShareResponse, ProveShareResponse__Output as _kofn_node_v1_ProveShareResponse__Output } from './kofn/node/v1/ProveShareResponse.js';
+import type { ReadAuditLogRequest as _kofn_node_v1_ReadAuditLogRequest, ReadAuditLogRequest__Output as _kofn_node_v1_ReadAuditLogRequest__Output } from './kofn/node/v1/ReadAuditLogRequest.js';
+import type { ReadAuditLogResponse as _kofn_node_v1_ReadAuditLogResponse, ReadAuditLogResponse__Output as _kofn_node_v1_ReadAuditLogResponse__Output } from './kofn/node/v1/ReadAuditLogResponse.js';
 import type { SealedShare as _kofn_node_v1_SealedShare, SealedShare__Output as _kofn_node_v1_SealedShare__Output } from './kofn/node/v1/SealedShare.js';
 import type { ShareInfo as _kofn_node_v1_ShareInfo, ShareInfo__Output as _kofn_node_v1_ShareInfo__Output } from './kofn/node/v1/ShareInfo.js';
 import type { SignShareRequest as _kofn_node_v1_SignShareRequest, SignShareRequest__Output as _kofn_node_v1_SignShareRequest__Output } from './kofn/node/v1/SignShareRequest.js';
@@ -30,6 +34,8 @@ export interface ProtoGrpcType {
   kofn: {
     node: {
       v1: {
+        AuditHead: MessageTypeDefinition<_kofn_node_v1_AuditHead, _kofn_node_v1_AuditHead__Output>
+        AuditLogEntry: MessageTypeDefinition<_kofn_node_v1_AuditLogEntry, _kofn_node_v1_AuditLogEntry__Output>
         DeleteShareRequest: MessageTypeDefinition<_kofn_node_v1_DeleteShareRequest, _kofn_node_v1_DeleteShareRequest__Output>
         DeleteShareResponse: MessageTypeDefinition<_kofn_node_v1_DeleteShareResponse, _kofn_node_v1_DeleteShareResponse__Output>
         HealthRequest: MessageTypeDefinition<_kofn_node_v1_HealthRequest, _kofn_node_v1_HealthRequest__Output>
@@ -42,6 +48,8 @@ export interface ProtoGrpcType {
         Proof: MessageTypeDefinition<_kofn_node_v1_Proof, _kofn_node_v1_Proof__Output>
         ProveShareRequest: MessageTypeDefinition<_kofn_node_v1_ProveShareRequest, _kofn_node_v1_ProveShareRequest__Output>
         ProveShareResponse: MessageTypeDefinition<_kofn_node_v1_ProveShareResponse, _kofn_node_v1_ProveShareResponse__Output>
+        ReadAuditLogRequest: MessageTypeDefinition<_kofn_node_v1_ReadAuditLogRequest, _kofn_node_v1_ReadAuditLogRequest__Output>
+        ReadAuditLogResponse: MessageTypeDefinition<_kofn_node_v1_ReadAuditLogResponse, _kofn_node_v1_ReadAuditLogResponse__Output>
         SealedShare: MessageTypeDefinition<_kofn_node_v1_SealedShare, _kofn_node_v1_SealedShare__Output>
         ShareInfo: MessageTypeDefinition<_kofn_node_v1_ShareInfo, _kofn_node_v1_ShareInfo__Output>
         SignShareRequest: MessageTypeDefinition<_kofn_node_v1_SignShareRequest, _kofn_node_v1_SignShareRequest__Output>

@@ -8,6 +8,10 @@ export interface HealthResponse {
   'shares'?: (number);
   'uptime_ms'?: (number | string | Long);
   'in_flight'?: (number);
+  /**
+   * Revision 2; a node of revision 1 leaves it 0.
+   */
+  'protocol_revision'?: (number);
 }
 
 export interface HealthResponse__Output {
@@ -16,4 +20,8 @@ export interface HealthResponse__Output {
   'shares': (number);
   'uptime_ms': (string);
   'in_flight': (number);
+  /**
+   * Revision 2; a node of revision 1 leaves it 0.
+   */
+  'protocol_revision': (number);
 }

@@ -12,6 +12,8 @@ import type { ListSharesRequest as _kofn_node_v1_ListSharesRequest, ListSharesRe
 import type { ListSharesResponse as _kofn_node_v1_ListSharesResponse, ListSharesResponse__Output as _kofn_node_v1_ListSharesResponse__Output } from '../../../kofn/node/v1/ListSharesResponse.js';
 import type { ProveShareRequest as _kofn_node_v1_ProveShareRequest, ProveShareRequest__Output as _kofn_node_v1_ProveShareRequest__Output } from '../../../kofn/node/v1/ProveShareRequest.js';
 import type { ProveShareResponse as _kofn_node_v1_ProveShareResponse, ProveShareResponse__Output as _kofn_node_v1_ProveShareResponse__Output } from '../../../kofn/node/v1/ProveShareResponse.js';
+import type { ReadAuditLogRequest as _kofn_node_v1_ReadAuditLogRequest, ReadAuditLogRequest__Output as _kofn_node_v1_ReadAuditLogRequest__Output } from '../../../kofn/node/v1/ReadAuditLogRequest.js';
+import type { ReadAuditLogResponse as _kofn_node_v1_ReadAuditLogResponse, ReadAuditLogResponse__Output as _kofn_node_v1_ReadAuditLogResponse__Output } from '../../../kofn/node/v1/ReadAuditLogResponse.js';
 import type { SignShareRequest as _kofn_node_v1_SignShareRequest, SignShareRequest__Output as _kofn_node_v1_SignShareRequest__Output } from '../../../kofn/node/v1/SignShareRequest.js';
 import type { SignShareResponse as _kofn_node_v1_SignShareResponse, SignShareResponse__Output as _kofn_node_v1_SignShareResponse__Output } from '../../../kofn/node/v1/SignShareResponse.js';
 import type { SignSharesRequest as _kofn_node_v1_SignSharesRequest, SignSharesRequest__Output as _kofn_node_v1_SignSharesRequest__Output } from '../../../kofn/node/v1/SignSharesRequest.js';
@@ -96,6 +98,21 @@ export interface KeyShareNodeClient extends grpc.Client {
   proveShare(argument: _kofn_node_v1_ProveShareRequest, callback: grpc.requestCallback<_kofn_node_v1_ProveShareResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Auditor role (revision 2): a page of the hash-chained audit log, and its head signed by the node.
+   */
+  ReadAuditLog(argument: _kofn_node_v1_ReadAuditLogRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_kofn_node_v1_ReadAuditLogResponse__Output>): grpc.ClientUnaryCall;
+  ReadAuditLog(argument: _kofn_node_v1_ReadAuditLogRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_kofn_node_v1_ReadAuditLogResponse__Output>): grpc.ClientUnaryCall;
+  ReadAuditLog(argument: _kofn_node_v1_ReadAuditLogRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_kofn_node_v1_ReadAuditLogResponse__Output>): grpc.ClientUnaryCall;
+  ReadAuditLog(argument: _kofn_node_v1_ReadAuditLogRequest, callback: grpc.requestCallback<_kofn_node_v1_ReadAuditLogResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Auditor role (revision 2): a page of the hash-chained audit log, and its head signed by the node.
+   */
+  readAuditLog(argument: _kofn_node_v1_ReadAuditLogRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_kofn_node_v1_ReadAuditLogResponse__Output>): grpc.ClientUnaryCall;
+  readAuditLog(argument: _kofn_node_v1_ReadAuditLogRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_kofn_node_v1_ReadAuditLogResponse__Output>): grpc.ClientUnaryCall;
+  readAuditLog(argument: _kofn_node_v1_ReadAuditLogRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_kofn_node_v1_ReadAuditLogResponse__Output>): grpc.ClientUnaryCall;
+  readAuditLog(argument: _kofn_node_v1_ReadAuditLogRequest, callback: grpc.requestCallback<_kofn_node_v1_ReadAuditLogResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Coordinator role: x_i = x^(2 Delta s_i) mod n, with a proof when asked.
    */
   SignShare(argument: _kofn_node_v1_SignShareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_kofn_node_v1_SignShareResponse__Output>): grpc.ClientUnaryCall;
@@ -157,6 +174,11 @@ export interface KeyShareNodeHandlers extends grpc.UntypedServiceImplementation 
   ProveShare: grpc.handleUnaryCall<_kofn_node_v1_ProveShareRequest__Output, _kofn_node_v1_ProveShareResponse>;
   
   /**
+   * Auditor role (revision 2): a page of the hash-chained audit log, and its head signed by the node.
+   */
+  ReadAuditLog: grpc.handleUnaryCall<_kofn_node_v1_ReadAuditLogRequest__Output, _kofn_node_v1_ReadAuditLogResponse>;
+  
+  /**
    * Coordinator role: x_i = x^(2 Delta s_i) mod n, with a proof when asked.
    */
   SignShare: grpc.handleUnaryCall<_kofn_node_v1_SignShareRequest__Output, _kofn_node_v1_SignShareResponse>;
@@ -175,6 +197,7 @@ export interface KeyShareNodeDefinition extends grpc.ServiceDefinition {
   InstallShare: MethodDefinition<_kofn_node_v1_InstallShareRequest, _kofn_node_v1_InstallShareResponse, _kofn_node_v1_InstallShareRequest__Output, _kofn_node_v1_InstallShareResponse__Output>
   ListShares: MethodDefinition<_kofn_node_v1_ListSharesRequest, _kofn_node_v1_ListSharesResponse, _kofn_node_v1_ListSharesRequest__Output, _kofn_node_v1_ListSharesResponse__Output>
   ProveShare: MethodDefinition<_kofn_node_v1_ProveShareRequest, _kofn_node_v1_ProveShareResponse, _kofn_node_v1_ProveShareRequest__Output, _kofn_node_v1_ProveShareResponse__Output>
+  ReadAuditLog: MethodDefinition<_kofn_node_v1_ReadAuditLogRequest, _kofn_node_v1_ReadAuditLogResponse, _kofn_node_v1_ReadAuditLogRequest__Output, _kofn_node_v1_ReadAuditLogResponse__Output>
   SignShare: MethodDefinition<_kofn_node_v1_SignShareRequest, _kofn_node_v1_SignShareResponse, _kofn_node_v1_SignShareRequest__Output, _kofn_node_v1_SignShareResponse__Output>
   SignShares: MethodDefinition<_kofn_node_v1_SignSharesRequest, _kofn_node_v1_SignSharesResponse, _kofn_node_v1_SignSharesRequest__Output, _kofn_node_v1_SignSharesResponse__Output>
 }
