@@ -21,6 +21,7 @@
 #include <node_api.h>
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,8 +44,14 @@ static void throw_napi_failure(napi_env env) {
   if (!pending) napi_throw_error(env, "KOFN_NATIVE", "N-API call failed");
 }
 
-/* Messages are fixed strings: nothing derived from secret data ever reaches an error. */
+/*
+ * Messages are fixed strings: nothing derived from secret data ever reaches an error. The thread's
+ * OpenSSL error queue is emptied first: it is the queue of the OpenSSL inside Node, and an entry left
+ * there (BN_mod_inverse's "no inverse", say) would surface later as the failure of some unrelated
+ * node:crypto call on this thread.
+ */
 static napi_value throw_code(napi_env env, const char *code, const char *msg) {
+  ERR_clear_error();
   napi_throw_error(env, code, msg);
   return NULL;
 }
@@ -574,6 +581,7 @@ static void sign_execute(napi_env env, void *data) {
   j->r = BN_new();
   j->ok = ctx != NULL && j->r != NULL && pow_secret(j->r, j->x, j->s->exp, j->s->mod, ctx);
   BN_CTX_free(ctx);
+  if (!j->ok) ERR_clear_error(); /* this pool thread also runs node:crypto's jobs (see throw_code) */
 }
 
 static void sign_complete(napi_env env, napi_status status, void *data) {
@@ -704,6 +712,7 @@ static void commit_execute(napi_env env, void *data) {
   for (uint32_t i = 0; j->ok && i < j->nb; i++)
     j->ok = (j->out[i] = BN_new()) != NULL && pow_secret(j->out[i], j->bases[i], j->nc->r, j->s->mod, ctx);
   BN_CTX_free(ctx);
+  if (!j->ok) ERR_clear_error(); /* as in sign_execute */
 }
 
 /* { commitments, nonce }, handing the nonce to its JS handle; NULL on failure. */
@@ -799,23 +808,91 @@ static int is_safe_prime(const BIGNUM *p, BN_CTX *ctx) {
   return ok;
 }
 
+/* 1 with the bytes of v if it is a Buffer, else 0 with *data = NULL and *len = 0. */
+static int borrow_buffer(napi_env env, napi_value v, unsigned char **data, size_t *len) {
+  bool isbuf = false;
+  *data = NULL;
+  *len = 0;
+  if (napi_is_buffer(env, v, &isbuf) != napi_ok || !isbuf ||
+      napi_get_buffer_info(env, v, (void **)data, len) != napi_ok) {
+    *data = NULL;
+    *len = 0;
+    return 0;
+  }
+  return 1;
+}
+
+typedef enum { SHARE_SAFE_PRIME, SHARE_LAMBDA } sharing_mode;
+
+/* The mode crosses as a short public string, so a typo in JavaScript fails loudly here. */
+static int get_sharing(napi_env env, napi_value v, sharing_mode *out) {
+  char buf[16];
+  size_t len = 0;
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string ||
+      napi_get_value_string_utf8(env, v, buf, sizeof buf, &len) != napi_ok) {
+    ARG_ERR("sharing must be 'safe-prime' or 'lambda'");
+    return 0;
+  }
+  if (strcmp(buf, "safe-prime") == 0) *out = SHARE_SAFE_PRIME;
+  else if (strcmp(buf, "lambda") == 0) *out = SHARE_LAMBDA;
+  else {
+    ARG_ERR("sharing must be 'safe-prime' or 'lambda'");
+    return 0;
+  }
+  return 1;
+}
+
 /*
- * deal(p: Buffer, q: Buffer, e: bigint, k, l, twoDelta: bigint)
+ * The modulus the polynomial lives in. Safe primes: m = p'q', the order of Q_n (Shoup, section 3).
+ * Imported keys, whose primes are arbitrary: m = lambda(n) = lcm(p-1, q-1), the exponent of Z_n^*,
+ * so x^(s mod m) = x^s for every unit x and the combination still yields x^(4 Delta^2 d)
+ * (docs/threshold-rsa.md, "Imported keys"). Returns 1, 0 with an exception (bad primes), or -1
+ * for an OpenSSL failure. t and u are scratch.
+ */
+static int sharing_modulus(napi_env env, sharing_mode mode, const BIGNUM *p, const BIGNUM *q, BIGNUM *m,
+                           BIGNUM *t, BIGNUM *u, BN_CTX *ctx) {
+  if (mode == SHARE_SAFE_PRIME) {
+    if (BN_cmp(p, q) == 0 || !is_safe_prime(p, ctx) || !is_safe_prime(q, ctx)) {
+      ARG_ERR("p and q must be distinct safe primes");
+      return 0;
+    }
+    return BN_rshift1(t, p) && BN_rshift1(u, q) && BN_mul(m, t, u, ctx) ? 1 : -1;
+  }
+  if (BN_cmp(p, q) == 0 || !BN_is_odd(p) || !BN_is_odd(q) || BN_check_prime(p, ctx, NULL) != 1 ||
+      BN_check_prime(q, ctx, NULL) != 1) {
+    ARG_ERR("p and q must be distinct odd primes");
+    return 0;
+  }
+  /* lcm(p-1, q-1) = (p-1)(q-1) / gcd(p-1, q-1); the quotient of BN_div is exact. */
+  BIGNUM *g = secure_bn();
+  int ok = g != NULL && BN_sub(t, p, BN_value_one()) && BN_sub(u, q, BN_value_one()) && BN_gcd(g, t, u, ctx) &&
+           BN_mul(m, t, u, ctx) && BN_div(m, NULL, m, g, ctx);
+  BN_clear_free(g);
+  return ok ? 1 : -1;
+}
+
+/*
+ * deal(p: Buffer, q: Buffer, e: bigint, k, l, twoDelta: bigint, sharing: 'safe-prime' | 'lambda')
  *   -> { n: bigint, v: bigint, vks: bigint[], shares: Secret[], modulus: Modulus }
- * Zeroes p and q in every case. d = e^-1 mod m (m = p'q'); f(X) = d + a_1 X + ... + a_{k-1} X^{k-1}
- * with a_j uniform in [0, m); s_i = f(i) mod m; v = r^2 mod n for a uniform unit r; v_i = v^s_i.
- * Every dealer secret is a secure-heap BIGNUM cleared before return.
+ * Zeroes p and q in every case. d = e^-1 mod m, m from sharing_modulus; f(X) = d + a_1 X + ... +
+ * a_{k-1} X^{k-1} with a_j uniform in [0, m); s_i = f(i) mod m; v = r^2 mod n for a uniform unit r;
+ * v_i = v^s_i. Every dealer secret is a secure-heap BIGNUM cleared before return.
  */
 static napi_value js_deal(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
-  if (!get_args(env, info, 6, argv)) return NULL;
+  napi_value argv[7];
+  size_t argc = 7;
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  /* Missing arguments read as undefined; the primes are located first so every failure below,
+   * argument errors included, can still wipe whichever of them did arrive. */
   unsigned char *pd = NULL, *qd = NULL;
   size_t pl = 0, ql = 0;
-  bool isbuf = false;
-  if (napi_is_buffer(env, argv[0], &isbuf) != napi_ok || !isbuf) return ARG_ERR("p must be a Buffer");
-  if (napi_is_buffer(env, argv[1], &isbuf) != napi_ok || !isbuf) return ARG_ERR("q must be a Buffer");
-  NAPI_OK(napi_get_buffer_info(env, argv[0], (void **)&pd, &pl));
-  NAPI_OK(napi_get_buffer_info(env, argv[1], (void **)&qd, &ql));
+  int pbuf = borrow_buffer(env, argv[0], &pd, &pl), qbuf = borrow_buffer(env, argv[1], &qd, &ql);
+  if (argc < 7 || !pbuf || !qbuf) {
+    if (pd != NULL) OPENSSL_cleanse(pd, pl);
+    if (qd != NULL) OPENSSL_cleanse(qd, ql);
+    return ARG_ERR(argc < 7 ? "missing arguments" : "p and q must be Buffers");
+  }
 
   BN_CTX *ctx = BN_CTX_secure_new();
   BIGNUM *p = secure_bn(), *q = secure_bn(), *m = secure_bn(), *d = secure_bn(), *acc = secure_bn();
@@ -825,6 +902,7 @@ static napi_value js_deal(napi_env env, napi_callback_info info) {
   secret **shares = NULL;
   modulus *mod = NULL;
   int32_t k = 0, l = 0;
+  sharing_mode mode = SHARE_SAFE_PRIME;
   napi_value out = NULL;
 
   int loaded = p && q && BN_bin2bn(pd, (int)pl, p) && BN_bin2bn(qd, (int)ql, q);
@@ -837,18 +915,17 @@ static napi_value js_deal(napi_env env, napi_callback_info info) {
   if ((e = bn_from_bigint(env, argv[2], NULL)) == NULL) goto done;
   if (!get_int(env, argv[3], &k) || !get_int(env, argv[4], &l)) goto done;
   if ((two_delta = bn_from_bigint(env, argv[5], NULL)) == NULL) goto done;
+  if (!get_sharing(env, argv[6], &mode)) goto done;
   if (l < 1 || l > 64 || k < 1 || k > l) {
     ARG_ERR("need 1 <= k <= l <= 64");
     goto done;
   }
-  if (BN_cmp(p, q) == 0 || !is_safe_prime(p, ctx) || !is_safe_prime(q, ctx)) {
-    ARG_ERR("p and q must be distinct safe primes");
-    goto done;
-  }
-  /* m = p'q' */
-  if (!BN_rshift1(t, p) || !BN_rshift1(acc, q) || !BN_mul(m, t, acc, ctx) || !BN_mul(n, p, q, ctx)) goto openssl;
+  int got = sharing_modulus(env, mode, p, q, m, t, acc, ctx);
+  if (got == 0) goto done;
+  if (got < 0 || !BN_mul(n, p, q, ctx)) goto openssl;
   if (BN_mod_inverse(d, e, m, ctx) == NULL) {
-    ARG_ERR("e is not invertible modulo m");
+    ARG_ERR(mode == SHARE_LAMBDA ? "e is not invertible modulo lambda(n) = lcm(p-1, q-1): not an RSA key"
+                                 : "e is not invertible modulo m");
     goto done;
   }
   coef = calloc((size_t)k, sizeof(BIGNUM *));
@@ -950,6 +1027,35 @@ done:
   return out;
 }
 
+/*
+ * rsaFactorsMatch(n: bigint, p: Buffer, q: Buffer): boolean -- whether p*q = n, for a key read from a
+ * file or a token before it is dealt. Unlike every other call here it leaves p and q as they are: the
+ * caller still needs them for deal(), which wipes them, and wipes them itself if it never gets there.
+ */
+static napi_value js_rsa_factors_match(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  unsigned char *pd = NULL, *qd = NULL;
+  size_t pl = 0, ql = 0;
+  if (!borrow_buffer(env, argv[1], &pd, &pl) || !borrow_buffer(env, argv[2], &qd, &ql))
+    return ARG_ERR("p and q must be Buffers");
+  BIGNUM *n = bn_from_bigint(env, argv[0], NULL);
+  if (n == NULL) return NULL;
+  BN_CTX *ctx = BN_CTX_secure_new();
+  BIGNUM *p = secure_bn(), *q = secure_bn(), *pq = secure_bn();
+  int ok = ctx && p && q && pq && BN_bin2bn(pd, (int)pl, p) && BN_bin2bn(qd, (int)ql, q) && BN_mul(pq, p, q, ctx);
+  int match = ok && BN_cmp(pq, n) == 0;
+  BN_clear_free(p);
+  BN_clear_free(q);
+  BN_clear_free(pq);
+  BN_free(n);
+  BN_CTX_free(ctx);
+  if (!ok) return throw_code(env, "KOFN_BN_OPENSSL", "multiplication failed");
+  napi_value out;
+  NAPI_OK(napi_get_boolean(env, match, &out));
+  return out;
+}
+
 /* ---------- benchmark support ------------------------------------------------------------ */
 
 /* benchModexpConsttime(mod, iterations): nanoseconds per BN_mod_exp_mont_consttime with a random
@@ -1000,6 +1106,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"proofCommitAsync", NULL, js_proof_commit_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"proofRespond", NULL, js_proof_respond, NULL, NULL, NULL, napi_enumerable, NULL},
       {"deal", NULL, js_deal, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rsaFactorsMatch", NULL, js_rsa_factors_match, NULL, NULL, NULL, napi_enumerable, NULL},
       {"benchModexpConsttime", NULL, js_bench_modexp, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;

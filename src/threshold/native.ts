@@ -1,6 +1,7 @@
 /**
  * Typed binding to native/src/kofn_bn.c. Secret shares and proof nonces are opaque handles to
- * native memory; public values cross as bigint. Every function that takes a secret Buffer zeroes it.
+ * native memory; public values cross as bigint. Every function that takes a secret Buffer zeroes it,
+ * except rsaFactorsMatch, a check made before dealing.
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,12 @@ export type ModulusHandle = { readonly [modulusBrand]: true };
 export type SecretHandle = { readonly [secretBrand]: true };
 /** A proof nonce r, consumed by exactly one proofRespond. */
 export type NonceHandle = { readonly [nonceBrand]: true };
+
+/**
+ * The group the dealer's polynomial lives in: Z_{p'q'} for keys kofn made from safe primes (Shoup's
+ * dealer), Z_λ(n) for an imported key whose primes are arbitrary (docs/threshold-rsa.md).
+ */
+export type Sharing = 'safe-prime' | 'lambda';
 
 export interface DealResult {
   n: bigint;
@@ -50,8 +57,24 @@ export interface NativeBn {
     rBits: number,
   ): Promise<{ commitments: bigint[]; nonce: NonceHandle }>;
   proofRespond(nonce: NonceHandle, secret: SecretHandle, c: bigint): bigint;
-  /** Zeroes p and q. */
-  deal(p: Buffer, q: Buffer, e: bigint, k: number, l: number, twoDelta: bigint): DealResult;
+  /**
+   * Zeroes p and q, whatever happens. 'safe-prime' shares d over Z_{p'q'} and checks that p and q
+   * are safe primes; 'lambda' shares d over Z_λ(n), λ(n) = lcm(p−1, q−1), for imported keys.
+   */
+  deal(
+    p: Buffer,
+    q: Buffer,
+    e: bigint,
+    k: number,
+    l: number,
+    twoDelta: bigint,
+    sharing: Sharing,
+  ): DealResult;
+  /**
+   * Whether p·q = n. The one call that leaves its secret Buffers as they are: the caller still needs
+   * p and q for `deal`, and wipes them itself if it never gets there.
+   */
+  rsaFactorsMatch(n: bigint, p: Buffer, q: Buffer): boolean;
   benchModexpConsttime(mod: ModulusHandle, iterations: number): number;
 }
 

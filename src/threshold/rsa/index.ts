@@ -16,10 +16,13 @@ export { KeyShare, type SignatureShare } from './key-share.js';
 export {
   type DealtKey,
   dealFromPrimes,
+  dealImported,
   generateKey,
+  type ImportDealOptions,
   type KeyGenOptions,
   opensslSafePrime,
   type PrimeSource,
+  type Sharing,
 } from './keygen.js';
 export { combinationExponents, extendedGcd, lagrangeAtZero } from './lagrange.js';
 export {

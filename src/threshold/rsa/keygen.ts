@@ -3,16 +3,30 @@
  * of exactly the requested size, d = e^{-1} mod m (m = p'q'), a random polynomial of degree k−1 over
  * Z_m with f(0) = d, shares s_i = f(i), a random square v and v_i = v^{s_i}.
  *
+ * An imported key (one made elsewhere, from ordinary primes) is dealt the same way over
+ * Z_λ(n), λ(n) = lcm(p−1, q−1), instead: see `dealImported` and docs/threshold-rsa.md.
+ *
  * All of that runs in native code on secure-heap BIGNUMs that are cleared before `deal` returns;
  * the primes arrive from OpenSSL's generator as ArrayBuffers that are zeroed once read.
  */
 import { generatePrime } from 'node:crypto';
 import { bitLength } from '../bytes.js';
-import { native } from '../native.js';
+import { native, type Sharing } from '../native.js';
 import { ThresholdError } from './errors.js';
 import { KeyShare } from './key-share.js';
-import { DEFAULT_E, defaultThreshold, delta, validateParameters } from './params.js';
+import { extendedGcd } from './lagrange.js';
+import {
+  DEFAULT_E,
+  defaultThreshold,
+  delta,
+  MAX_BITS,
+  MAX_PLAYERS,
+  MIN_BITS,
+  validateParameters,
+} from './params.js';
 import { ThresholdPublicKey } from './public-key.js';
+
+export type { Sharing } from '../native.js';
 
 export interface KeyGenOptions {
   /** Modulus size in bits: 1024, 2048, 3072 or 4096 (any even size in 1024..4096). Default 2048. */
@@ -31,6 +45,19 @@ export interface DealtKey {
   shares: KeyShare[];
   /** Non-fatal concerns, e.g. a threshold that is not a majority. */
   warnings: string[];
+  /** 'safe-prime' for a key kofn generated, 'lambda' for an imported one. */
+  sharing: Sharing;
+}
+
+export interface ImportDealOptions {
+  /** The key's public exponent. */
+  e: bigint;
+  /** Number of shares (players), 1..64. */
+  shares: number;
+  /** Shares needed to sign. */
+  threshold: number;
+  /** The key's public modulus, when the source states it: the dealt n must equal it. */
+  n?: bigint;
 }
 
 /** Safe primes as big-endian bytes in fresh buffers the dealer will zero. */
@@ -52,6 +79,37 @@ function resolveOptions(opts: KeyGenOptions) {
   return { bits, l, k, e, warnings };
 }
 
+/** Runs the native dealer; p and q are zeroed by it whatever happens. */
+function deal(p: Buffer, q: Buffer, e: bigint, k: number, l: number, sharing: Sharing) {
+  try {
+    return native.deal(p, q, e, k, l, 2n * delta(l), sharing);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new ThresholdError(
+      'INVALID_PARAMETERS',
+      code === 'KOFN_BN_ARGUMENT' ? (err as Error).message : 'dealing failed',
+    );
+  }
+}
+
+function finish(
+  dealt: ReturnType<typeof native.deal>,
+  e: bigint,
+  k: number,
+  l: number,
+  warnings: string[],
+  sharing: Sharing,
+): DealtKey {
+  const publicKey = new ThresholdPublicKey(dealt.n, e, k, l, dealt.v, dealt.vks);
+  const shares = dealt.shares.map((h, i) => KeyShare.fromDealer(publicKey, i + 1, h));
+  return { publicKey, shares, warnings, sharing };
+}
+
+function refuse(dealt: ReturnType<typeof native.deal>, message: string): never {
+  for (const s of dealt.shares) native.secretDestroy(s);
+  throw new ThresholdError('INVALID_PARAMETERS', message);
+}
+
 /**
  * Deals a key from the given safe primes (both zeroed, whatever happens). Used by `generateKey`
  * and by callers that keep a pool of pre-generated safe primes.
@@ -66,26 +124,72 @@ export function dealFromPrimes(p: Buffer, q: Buffer, opts: KeyGenOptions = {}): 
     throw err;
   }
   const { bits, l, k, e, warnings } = params;
-  let dealt: ReturnType<typeof native.deal>;
+  const dealt = deal(p, q, e, k, l, 'safe-prime');
+  if (bitLength(dealt.n) !== bits) refuse(dealt, `primes give a ${bitLength(dealt.n)}-bit modulus, not ${bits}`);
+  return finish(dealt, e, k, l, warnings, 'safe-prime');
+}
+
+/**
+ * What an imported key must satisfy before its primes reach the dealer. e need not be prime here
+ * (the key exists already); what the combination needs is gcd(e, 4Δ²) = 1, i.e. no prime factor of
+ * e is at most l, which e > l alone does not give when e is composite.
+ */
+function checkImport(opts: ImportDealOptions): string[] {
+  const fail = (msg: string): never => {
+    throw new ThresholdError('INVALID_PARAMETERS', msg);
+  };
+  const { e, shares: l, threshold: k } = opts;
+  if (!Number.isInteger(l) || l < 1 || l > MAX_PLAYERS) fail(`n (shares) must be 1..${MAX_PLAYERS}`);
+  if (!Number.isInteger(k) || k < 1 || k > l) fail(`k must be 1..n (n = ${l})`);
+  if (typeof e !== 'bigint' || e < 3n || e % 2n === 0n) {
+    fail(`the key's public exponent ${String(e)} is not an odd number of at least 3: not an RSA key kofn can share`);
+  }
+  if (e <= BigInt(l)) {
+    fail(
+      `the key's public exponent e = ${e} is not greater than the number of shares (${l}): ` +
+      `threshold RSA needs gcd(e, 4·${l}!²) = 1, so this key cannot be split among ${l} nodes; ` +
+      'roll it over to a kofn-generated key (e = 65537) instead',
+    );
+  }
+  const [, , g] = extendedGcd(4n * delta(l) ** 2n, e);
+  if (g !== 1n) {
+    fail(
+      `the key's public exponent e = ${e} is divisible by ${g}, which divides 4·${l}!²: threshold RSA ` +
+      `needs gcd(e, 4Δ²) = 1 (Δ = ${l}!), so this key cannot be split among ${l} nodes; ` +
+      'use fewer nodes or roll the key over',
+    );
+  }
+  return k <= l / 2
+    ? [`threshold ${k}-of-${l} is not a majority: two disjoint groups of ${k} nodes can each sign`]
+    : [];
+}
+
+/**
+ * Deals an existing RSA key (say one migrated from SoftHSM2 or BIND) whose primes are not safe
+ * primes. The private exponent d = e^{-1} mod λ(n) is shared over Z_λ(n); signing, proofs and
+ * combination are Shoup's, unchanged. p and q (big-endian) are zeroed whatever happens. Refuses a
+ * modulus outside 1024..4096 bits, an even e, e ≤ shares, gcd(e, 4Δ²) ≠ 1 and gcd(e, λ(n)) ≠ 1.
+ * What this weakens, and why it is acceptable: docs/threshold-rsa.md, "Imported keys".
+ */
+export function dealImported(p: Buffer, q: Buffer, opts: ImportDealOptions): DealtKey {
+  let warnings: string[];
   try {
-    dealt = native.deal(p, q, e, k, l, 2n * delta(l));
+    warnings = checkImport(opts);
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    throw new ThresholdError(
-      'INVALID_PARAMETERS',
-      code === 'KOFN_BN_ARGUMENT' ? (err as Error).message : 'dealing failed',
-    );
+    p.fill(0);
+    q.fill(0);
+    throw err;
   }
-  if (bitLength(dealt.n) !== bits) {
-    for (const s of dealt.shares) native.secretDestroy(s);
-    throw new ThresholdError(
-      'INVALID_PARAMETERS',
-      `primes give a ${bitLength(dealt.n)}-bit modulus, not ${bits}`,
-    );
+  const { e, shares: l, threshold: k } = opts;
+  const dealt = deal(p, q, e, k, l, 'lambda');
+  const bits = bitLength(dealt.n);
+  if (bits < MIN_BITS || bits > MAX_BITS) {
+    refuse(dealt, `the key has a ${bits}-bit modulus: kofn shares moduli of ${MIN_BITS} to ${MAX_BITS} bits`);
   }
-  const publicKey = new ThresholdPublicKey(dealt.n, e, k, l, dealt.v, dealt.vks);
-  const shares = dealt.shares.map((h, i) => KeyShare.fromDealer(publicKey, i + 1, h));
-  return { publicKey, shares, warnings };
+  if (opts.n !== undefined && dealt.n !== opts.n) {
+    refuse(dealt, 'p·q is not the key\'s public modulus: the key file is inconsistent');
+  }
+  return finish(dealt, e, k, l, warnings, 'lambda');
 }
 
 /** Generates and deals a fresh key. A 2048-bit key takes seconds (two 1024-bit safe primes). */
