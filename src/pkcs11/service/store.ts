@@ -1,12 +1,13 @@
 /**
  * The token service's store: tokens, objects and tombstones in SQLite (WAL, synchronous=FULL,
- * secure_delete). Format v2 is described in docs/token-service.md; migrations are numbered.
+ * secure_delete). Format v3 is described in docs/token-service.md; migrations are numbered.
  * Objects are indexed by token, class, CKA_ID and CKA_LABEL so that a find among 10,000 keys is an
  * index lookup.
  */
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { bitLength, i2osp } from '../../threshold/bytes.js';
 import * as ck from '../ck.js';
 import { type Attrs, deserialize, serialize } from './attributes.js';
 import { bytesOf, ulongOf } from './objects.js';
@@ -14,7 +15,7 @@ import { CkError } from './errors.js';
 import { SESSION_HANDLES } from './handles.js';
 import type { PinRecord } from './pin.js';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 const OBJECT_ID_LIMIT = Number(SESSION_HANDLES);
 
 /** Exported for the migration tests. */
@@ -72,7 +73,25 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX objects_by_class ON objects(token_id, class);
    CREATE INDEX objects_by_id ON objects(token_id, ckid);
    CREATE INDEX objects_by_label ON objects(token_id, label);`,
+  // v3: keys dealt ahead of time by a key ceremony, and the hold that keeps the service's sweeper
+  // away from shares a ceremony (another process) is still installing.
+  `ALTER TABLE tokens ADD COLUMN key_source TEXT NOT NULL DEFAULT 'dealer';
+   ALTER TABLE tombstones ADD COLUMN not_before TEXT;
+   CREATE TABLE pool (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     token_id INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+     bits INTEGER NOT NULL,
+     e BLOB NOT NULL,
+     key_id TEXT NOT NULL UNIQUE,
+     placement TEXT NOT NULL,
+     ceremony TEXT NOT NULL,
+     created TEXT NOT NULL
+   );
+   CREATE INDEX pool_by_size ON pool(token_id, bits, e, id);`,
 ];
+
+export type KeySource = 'dealer' | 'pool';
+export const KEY_SOURCES: readonly KeySource[] = ['dealer', 'pool'];
 
 export interface TokenRow {
   id: number;
@@ -88,8 +107,27 @@ export interface TokenRow {
   /** The coordinator client key and certificate, sealed under the master key (pin.ts). */
   secrets: Buffer;
   keygenPolicy: 'all';
+  /** Where C_GenerateKeyPair takes a key from: dealt on the spot, or the pre-dealt pool. */
+  keySource: KeySource;
   created: string;
 }
+
+/** A key a ceremony dealt ahead of time; its shares are on the nodes, no object names it yet. */
+export interface PoolRow {
+  id: number;
+  tokenId: number;
+  bits: number;
+  /** The public exponent, big-endian without leading zeros. */
+  e: Buffer;
+  keyId: string;
+  /** As an object's placement (docs/token-service.md). */
+  placement: string;
+  /** Which ceremony dealt it. */
+  ceremony: string;
+  created: string;
+}
+
+export type NewPoolKey = Pick<PoolRow, 'bits' | 'e' | 'keyId' | 'placement' | 'ceremony'>;
 
 export interface ObjectRow {
   id: number;
@@ -102,7 +140,11 @@ export interface ObjectRow {
 interface RawToken {
   id: number; label: string; serial: string; cluster_dir: string; nodes: string; threshold: number;
   so_pin: string; user_pin: string | null; so_failures: number; user_failures: number; secrets: Buffer;
-  keygen_policy: string; created: string;
+  keygen_policy: string; key_source: string; created: string;
+}
+interface RawPool {
+  id: number; token_id: number; bits: number; e: Buffer; key_id: string; placement: string; ceremony: string;
+  created: string;
 }
 interface RawObject { id: number; token_id: number; attrs: Buffer; placement: string | null }
 
@@ -112,8 +154,16 @@ function token(r: RawToken): TokenRow {
     threshold: r.threshold, soPin: JSON.parse(r.so_pin) as PinRecord,
     userPin: r.user_pin === null ? null : (JSON.parse(r.user_pin) as PinRecord),
     soFailures: r.so_failures, userFailures: r.user_failures, secrets: r.secrets, keygenPolicy: 'all',
-    created: r.created,
+    keySource: r.key_source === 'pool' ? 'pool' : 'dealer', created: r.created,
   };
+}
+
+/** The canonical form of a public exponent, so that 00 01 00 01 and 01 00 01 are one size class. */
+export function exponentBytes(e: Buffer | bigint): Buffer {
+  const b = typeof e === 'bigint' ? i2osp(e, Math.max(1, Math.ceil(bitLength(e) / 8))) : e;
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0) i++;
+  return Buffer.from(b.subarray(i));
 }
 
 function object(r: RawObject): ObjectRow {
@@ -174,13 +224,19 @@ export class TokenStore {
     return r && token(r);
   }
 
-  createToken(t: Omit<TokenRow, 'id'>): number {
+  createToken(t: Omit<TokenRow, 'id' | 'keySource'> & { keySource?: KeySource }): number {
     const r = this.db
       .prepare(`INSERT INTO tokens (label, serial, cluster_dir, nodes, threshold, so_pin, user_pin, so_failures,
-        user_failures, secrets, keygen_policy, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`)
+        user_failures, secrets, keygen_policy, key_source, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`)
       .run(t.label, t.serial, t.clusterDir, JSON.stringify(t.nodes), t.threshold, JSON.stringify(t.soPin),
-        t.userPin && JSON.stringify(t.userPin), t.soFailures, t.userFailures, t.secrets, t.keygenPolicy, t.created);
+        t.userPin && JSON.stringify(t.userPin), t.soFailures, t.userFailures, t.secrets, t.keygenPolicy,
+        t.keySource ?? 'dealer', t.created);
     return Number(r.lastInsertRowid);
+  }
+
+  setKeySource(id: number, source: KeySource): void {
+    if (!KEY_SOURCES.includes(source)) throw new Error(`key source ${String(source)}: not dealer or pool`);
+    this.db.prepare('UPDATE tokens SET key_source = ? WHERE id = ?').run(source, id);
   }
 
   setPin(id: number, who: 'so' | 'user', rec: PinRecord | null): void {
@@ -255,20 +311,68 @@ export class TokenStore {
     return (this.db.prepare('SELECT count(*) AS n FROM objects WHERE token_id = ?').get(tokenId) as { n: number }).n;
   }
 
-  // ---- tombstones: shares to delete on nodes that were down ----
+  // ---- the pre-dealt pool ----
 
-  addTombstones(tokenId: number, keyId: string, nodes: readonly string[]): void {
-    const ins = this.db.prepare('INSERT OR IGNORE INTO tombstones (token_id, key_id, node, since) VALUES (?,?,?,?)');
+  /** Adds keys a ceremony has dealt, all or none. */
+  addPoolKeys(tokenId: number, keys: readonly NewPoolKey[]): void {
+    const ins = this.db.prepare(`INSERT INTO pool (token_id, bits, e, key_id, placement, ceremony, created)
+      VALUES (?,?,?,?,?,?,?)`);
     const now = new Date().toISOString();
     this.db.transaction(() => {
-      for (const n of nodes) ins.run(tokenId, keyId, n, now);
+      for (const k of keys) ins.run(tokenId, k.bits, exponentBytes(k.e), k.keyId, k.placement, k.ceremony, now);
     })();
   }
 
-  tombstones(tokenId: number): { keyId: string; node: string; since: string }[] {
+  poolCounts(tokenId: number): { bits: number; e: Buffer; count: number }[] {
     return this.db
-      .prepare('SELECT key_id AS keyId, node, since FROM tombstones WHERE token_id = ? ORDER BY since')
-      .all(tokenId) as { keyId: string; node: string; since: string }[];
+      .prepare('SELECT bits, e, count(*) AS count FROM pool WHERE token_id = ? GROUP BY bits, e ORDER BY bits, e')
+      .all(tokenId) as { bits: number; e: Buffer; count: number }[];
+  }
+
+  poolKeys(tokenId: number): PoolRow[] {
+    return (this.db.prepare('SELECT * FROM pool WHERE token_id = ? ORDER BY id').all(tokenId) as RawPool[])
+      .map(poolRow);
+  }
+
+  /**
+   * Removes and returns the oldest pool key of this size. Only inside the transaction that stores
+   * the key's objects: otherwise a crash between the two would lose the key, or a retry reuse it.
+   */
+  takePoolKey(tokenId: number, bits: number, e: Buffer): PoolRow | undefined {
+    if (!this.db.inTransaction) throw new Error('takePoolKey outside a transaction');
+    const r = this.db.prepare('SELECT * FROM pool WHERE token_id = ? AND bits = ? AND e = ? ORDER BY id LIMIT 1')
+      .get(tokenId, bits, exponentBytes(e)) as RawPool | undefined;
+    if (r === undefined) return undefined;
+    this.db.prepare('DELETE FROM pool WHERE id = ?').run(r.id);
+    return poolRow(r);
+  }
+
+  removePoolKey(id: number): void {
+    this.db.prepare('DELETE FROM pool WHERE id = ?').run(id);
+  }
+
+  // ---- tombstones: shares to delete on nodes that were down ----
+
+  /**
+   * `notBefore`: the sweeper leaves these alone until then. Another process installing shares (a
+   * key ceremony) holds its tombstones this way, since the service cannot know it is still at work.
+   */
+  addTombstones(tokenId: number, keyId: string, nodes: readonly string[], notBefore?: Date): void {
+    const ins = this.db.prepare(`INSERT OR IGNORE INTO tombstones (token_id, key_id, node, since, not_before)
+      VALUES (?,?,?,?,?)`);
+    const now = new Date().toISOString();
+    const hold = notBefore?.toISOString() ?? null;
+    this.db.transaction(() => {
+      for (const n of nodes) ins.run(tokenId, keyId, n, now, hold);
+    })();
+  }
+
+  /** Tombstones due now (those still held are left out). */
+  tombstones(tokenId: number, now = new Date()): { keyId: string; node: string; since: string }[] {
+    return this.db
+      .prepare(`SELECT key_id AS keyId, node, since FROM tombstones
+        WHERE token_id = ? AND (not_before IS NULL OR not_before <= ?) ORDER BY since`)
+      .all(tokenId, now.toISOString()) as { keyId: string; node: string; since: string }[];
   }
 
   clearTombstone(keyId: string, node: string): void {
@@ -279,6 +383,13 @@ export class TokenStore {
   atomically<T>(fn: () => T): T {
     return this.db.transaction(fn)();
   }
+}
+
+function poolRow(r: RawPool): PoolRow {
+  return {
+    id: r.id, tokenId: r.token_id, bits: r.bits, e: r.e, keyId: r.key_id, placement: r.placement,
+    ceremony: r.ceremony, created: r.created,
+  };
 }
 
 function indexOf(attrs: Attrs): [number | bigint, Buffer, Buffer, number] {

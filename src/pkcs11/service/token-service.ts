@@ -18,7 +18,6 @@ import { bitLength, byteLength, i2osp, os2ip } from '../../threshold/bytes.js';
 import {
   dealFromPrimes,
   messageRepresentative,
-  type PublicKeyJson,
   type SignatureInput,
   rsaPublicKeyObject,
   ThresholdError,
@@ -59,9 +58,10 @@ import {
 } from './objects.js';
 import { makePin, openPin, openSecrets } from './pin.js';
 import type { PrimePool } from './primes.js';
+import { type KeyPair, type PlacementJson, placementJson, thresholdKeyPair } from './register.js';
 import { RepeatLimiter } from './repeat-limiter.js';
 import type { App, Operation, Session } from './session.js';
-import type { TokenRow, TokenStore } from './store.js';
+import { exponentBytes, type TokenRow, type TokenStore } from './store.js';
 
 export const MIN_PIN = 4;
 export const MAX_PIN = 255;
@@ -86,13 +86,6 @@ export interface Reply {
 
 type HandlerResult = Partial<Reply> | undefined;
 type Handler = (svc: TokenService, app: App, a: Args) => Promise<HandlerResult> | HandlerResult;
-
-interface PlacementJson {
-  v: 1;
-  keyId: string;
-  nodes: string[];
-  publicKey: PublicKeyJson;
-}
 
 /** An object a session may see, with the means to change it. */
 interface Live {
@@ -373,33 +366,22 @@ export class TokenService {
 
   // ---- key generation ----
 
-  async generateRsa(s: Session, pub: Attrs, priv: Attrs): Promise<{ pub: bigint; priv: bigint }> {
+  async generateRsa(s: Session, pub: Attrs, priv: Attrs): Promise<KeyPair<bigint>> {
     const bitsV = ulongOf(pub, ck.CKA_MODULUS_BITS);
     if (bitsV === undefined) throw new CkError(ck.CKR_TEMPLATE_INCOMPLETE, 'CKA_MODULUS_BITS is required');
     if (bitsV < 1024n || bitsV > 4096n || bitsV % 2n !== 0n) throw new CkError(ck.CKR_KEY_SIZE_RANGE);
     const bits = Number(bitsV);
     const eBytes = bytesOf(pub, ck.CKA_PUBLIC_EXPONENT) ?? bytesOf(priv, ck.CKA_PUBLIC_EXPONENT);
     const e = eBytes === undefined || eBytes.length === 0 ? 65537n : os2ip(eBytes);
-    if (priv.get(ck.CKA_EXTRACTABLE) === true || priv.get(ck.CKA_SENSITIVE) === false) {
-      throw new CkError(ck.CKR_ATTRIBUTE_VALUE_INVALID, 'a threshold key is never extractable nor readable');
-    }
-    const eBuf = i2osp(e, Math.max(1, Math.ceil(bitLength(e) / 8)));
-    const common = (cls: bigint): Attrs => new Map<bigint, bigint | boolean | Buffer>([
-      [ck.CKA_CLASS, cls], [ck.CKA_KEY_TYPE, ck.CKK_RSA], [ck.CKA_LOCAL, true],
-      [ck.CKA_KEY_GEN_MECHANISM, ck.CKM_RSA_PKCS_KEY_PAIR_GEN], [ck.CKA_PUBLIC_EXPONENT, eBuf],
-    ]);
-    const privFixed = common(ck.CKO_PRIVATE_KEY);
-    privFixed.set(ck.CKA_ALWAYS_SENSITIVE, true);
-    privFixed.set(ck.CKA_NEVER_EXTRACTABLE, true);
-    // A copy would share the same shares, and destroying either would destroy both.
-    privFixed.set(ck.CKA_COPYABLE, false);
-    if (!priv.has(ck.CKA_PRIVATE)) priv.set(ck.CKA_PRIVATE, true);
-    const pubAttrs = buildObject('generate', pub, common(ck.CKO_PUBLIC_KEY));
-    const privAttrs = buildObject('generate', priv, privFixed);
-    this.mayWrite(s, pubAttrs);
-    this.mayWrite(s, privAttrs);
+    const templates = { pub, priv };
+    // The templates are checked before a pool key is taken or primes are spent.
+    const draft = thresholdKeyPair('generated', templates, { e });
+    this.mayWrite(s, draft.pub);
+    this.mayWrite(s, draft.priv);
     const t = this.tokenRow(BigInt(s.tokenId));
+    // Asked of the pool too, though it ships nothing: a token nobody has unlocked hands out no key.
     const coordinator = this.coordinator(s.tokenId);
+    if (t.keySource === 'pool') return this.#fromPool(s, t, templates, bits, e);
 
     // Policy "all": every node must take its share. Ask first rather than deal a key in vain; a
     // node that has just come back may need a reconnection, so allow it the signing timeout.
@@ -435,15 +417,11 @@ export class TokenService {
       } finally {
         for (const sh of dealt.shares) sh.destroy();
       }
-      const modulus = i2osp(placement.publicKey.n, placement.publicKey.bytes);
-      pubAttrs.set(ck.CKA_MODULUS, modulus);
-      privAttrs.set(ck.CKA_MODULUS, modulus);
-      const json: PlacementJson = {
-        v: 1, keyId, nodes: [...placement.nodes], publicKey: placement.publicKey.toJSON(),
-      };
+      const objects = thresholdKeyPair('generated', templates, { e, n: placement.publicKey.n });
+      const json = placementJson(keyId, placement.nodes, placement.publicKey);
       this.#placements.set(keyId, placement);
       const handles = this.store.atomically(() => {
-        const h = { pub: this.insert(s, pubAttrs), priv: this.insert(s, privAttrs, JSON.stringify(json)) };
+        const h = { pub: this.insert(s, objects.pub), priv: this.insert(s, objects.priv, json) };
         for (const n of t.nodes) this.store.clearTombstone(keyId, n);
         return h;
       });
@@ -452,6 +430,29 @@ export class TokenService {
     } finally {
       this.#pending.delete(keyId);
     }
+  }
+
+  /**
+   * Key source `pool`: the oldest key a ceremony dealt of this size, its shares already on the
+   * nodes. Taking it and storing its objects is one transaction, so a crash neither loses nor
+   * reuses it.
+   */
+  #fromPool(s: Session, t: TokenRow, templates: KeyPair<Attrs>, bits: number, e: bigint): KeyPair<bigint> {
+    const taken = this.store.atomically(() => {
+      const key = this.store.takePoolKey(t.id, bits, exponentBytes(e));
+      if (key === undefined) {
+        throw new CkError(ck.CKR_DEVICE_MEMORY, `token ${t.label}: no RSA-${bits} key with e=${e}: the pre-dealt pool is empty; deal more in a key ceremony`);
+      }
+      const placement = this.placement(key.placement);
+      const objects = thresholdKeyPair('generated', templates, { e, n: placement.publicKey.n });
+      return {
+        keyId: key.keyId,
+        handles: { pub: this.insert(s, objects.pub), priv: this.insert(s, objects.priv, key.placement) },
+      };
+    });
+    const left = this.store.poolCounts(t.id).find((c) => c.bits === bits && c.e.equals(exponentBytes(e)))?.count ?? 0;
+    this.log(`token ${t.label}: RSA-${bits} key ${taken.keyId} from the pre-dealt pool (${left} left)`);
+    return taken.handles;
   }
 
   // ---- signing ----
@@ -682,9 +683,12 @@ const HANDLERS: Record<string, Handler> = {
       if (o.placement === null) remove();
       else await svc.destroyKey(t.id, o.placement, remove);
     }
+    // The pool's keys were dealt for the token as it was: a re-initialised token starts empty.
+    const pooled = svc.store.poolKeys(t.id);
+    for (const k of pooled) await svc.destroyKey(t.id, k.placement, () => svc.store.removePoolKey(k.id));
     svc.store.setPin(t.id, 'user', null);
     svc.store.setLabel(t.id, label);
-    svc.log(`token ${t.label}: re-initialised as ${label}; ${victims.length} objects destroyed`);
+    svc.log(`token ${t.label}: re-initialised as ${label}; ${victims.length} objects and ${pooled.length} pool keys destroyed`);
     return undefined;
   },
 
