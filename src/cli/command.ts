@@ -11,6 +11,8 @@ export interface Command {
   /** Flag help, one line per flag. */
   usage: string[];
   options: NonNullable<ParseArgsConfig['options']>;
+  /** Words after the flags' command words, by name, e.g. `audit transcript FILE`; they land in values. */
+  positionals?: readonly { name: string; required: boolean }[];
   /** Resolves to the exit status. Throws UserError for mistakes the user can fix. */
   run(values: Values): Promise<number>;
 }

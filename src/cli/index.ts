@@ -13,7 +13,8 @@ function help(): string {
 }
 
 function commandHelp(c: Command): string {
-  return [`usage: kofn ${c.name} [flags]`, `  ${c.summary}`, '', ...c.usage.map((u) => `  ${u}`), ''].join('\n');
+  const args = (c.positionals ?? []).map((p) => (p.required ? ` ${p.name}` : ` [${p.name}]`)).join('');
+  return [`usage: kofn ${c.name} [flags]${args}`, `  ${c.summary}`, '', ...c.usage.map((u) => `  ${u}`), ''].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -34,8 +35,18 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const { values } = parseArgs({ args: rest, options: match.options, strict: true, allowPositionals: false });
-    return await match.run(values as Values);
+    const wanted = match.positionals ?? [];
+    const { values, positionals } = parseArgs({
+      args: rest, options: match.options, strict: true, allowPositionals: wanted.length > 0,
+    });
+    const named: Values = { ...(values as Values) };
+    if (positionals.length > wanted.length) throw new UserError(`unexpected argument '${positionals[wanted.length] ?? ''}'`);
+    wanted.forEach((p, i) => {
+      const got = positionals[i];
+      if (got === undefined && p.required) throw new UserError(`${p.name} is required`);
+      if (got !== undefined) named[p.name] = got;
+    });
+    return await match.run(named);
   } catch (err) {
     const e = err as Error & { code?: string };
     if (err instanceof UserError || e.code?.startsWith('ERR_PARSE_ARGS')) {

@@ -17,7 +17,11 @@ const ClusterSchema = z.strictObject({
   threshold: z.number().int().min(1).max(64),
   ca: z.string(),
   nodes: z
-    .array(z.strictObject({ id: z.string(), address: z.string(), cert: z.string(), config: z.string() }))
+    .array(z.strictObject({
+      id: z.string(), address: z.string(), cert: z.string(),
+      // Only for nodes this directory runs itself (kofn cluster up); a ceremony's cluster has none.
+      config: z.string().optional(),
+    }))
     .min(1)
     .max(64),
   clients: z.strictObject({ coordinator: pair, auditor: pair, ceremony: pair }),
@@ -30,7 +34,7 @@ export interface Cluster {
   file: ClusterFile;
   caPem: string;
   endpoints: NodeEndpoint[];
-  /** Absolute path of each node's config. */
+  /** Absolute path of the config of each node run from this directory. */
   nodeConfigs: Map<string, string>;
   tlsFor(role: ClientRole): TlsMaterial;
 }
@@ -61,7 +65,7 @@ export function loadCluster(dir: string): Cluster {
     file,
     caPem,
     endpoints: file.nodes.map((n) => ({ id: n.id, address: n.address, certPem: readFileSync(at(n.cert), 'utf8') })),
-    nodeConfigs: new Map(file.nodes.map((n) => [n.id, at(n.config)])),
+    nodeConfigs: new Map(file.nodes.flatMap((n) => (n.config === undefined ? [] : [[n.id, at(n.config)] as const]))),
     tlsFor(role) {
       const c = file.clients[role];
       return { caPem, certPem: readFileSync(at(c.cert), 'utf8'), keyPem: readPrivateFile(at(c.key)).toString('utf8') };
