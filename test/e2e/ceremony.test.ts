@@ -10,7 +10,10 @@ import { createPublicKey, verify } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { verifyTranscript } from '../../src/ceremony/transcript.js';
+import { loadCluster } from '../../src/cluster/cluster-file.js';
 import { CLI_PATH } from '../../src/cluster/processes.js';
+import { NodeClient } from '../../src/coordinator/node-client.js';
 import { MODULE, startTokenService, type TestTokenService, USER_PIN } from '../helpers/token-service.js';
 import { Tmux } from './helpers/tmux.js';
 import { requireTools } from './helpers/tools.js';
@@ -147,6 +150,79 @@ describe('The key ceremony', function () {
     const bad = kofn(['audit', 'transcript', tampered, '--dir', svc().dir]);
     assert.equal(bad.status, 1);
     assert.match(bad.stdout, new RegExp(`PROBLEM at line ${i + 1}|PROBLEM at line ${i}`));
+  });
+
+  const base = (id: string) => ({
+    'open.ceremony': id, 'open.administrator': 'Alice', 'open.officers': 'Bob', 'open.witnesses': 'Carol',
+    'open.fingerprints-confirmed': true, 'keygen.token': 'kofn', 'keygen.nodes': 'node1,node2,node3,node4,node5',
+    'keygen.threshold': '3', 'keygen.confirm': true, 'ship.confirm': true,
+  });
+
+  it('with a node down, reports its receipt missing, takes the shipped shares back and registers nothing', async () => {
+    await svc().cluster.kill('node5');
+    try {
+      const answers = join(svc().dir, 'lost.yaml');
+      writeFileSync(answers, stringify({
+        ...base('lost-1'), 'keygen.source': 'generate', 'keygen.bits': '2048', 'keygen.zone': 'lost.kofn.test',
+        'keygen.role': 'KSK', 'keygen.label': 'lost-ksk', 'keygen.id': 'dead01',
+      }));
+      const r = kofn(['ceremony', '--dir', svc().dir, '--answers', answers]);
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.match(r.stdout, /WARNING: no valid receipt from node5/);
+      assert.match(r.stderr, /receipts missing from node5: the ceremony was aborted/);
+      const transcript = readFileSync(join(svc().dir, 'ceremonies', 'lost-1.jsonl'), 'utf8');
+      const keyId = String(events(transcript, 'key')[0]?.keyId);
+      assert.deepEqual(events(transcript, 'unship').map((e) => e.failed), [['node5']]);
+      assert.equal(events(transcript, 'abort').length, 1);
+      assert.ok(verifyTranscript(transcript).ok, 'an aborted ceremony\'s transcript is sealed too');
+      const keys = kofn(['audit', 'keys', '--dir', svc().dir, '--json']);
+      assert.ok(!keys.stdout.includes('lost-ksk'));
+      const cluster = loadCluster(svc().dir);
+      for (const ep of cluster.endpoints.filter((e) => e.id !== 'node5')) {
+        const c = new NodeClient(ep, cluster.tlsFor('auditor'));
+        try {
+          const listed = await c.listShares(5000);
+          assert.ok(!listed.shares.some((x) => x.key_id === keyId), `${ep.id} gave its share back`);
+        } finally {
+          c.close();
+        }
+      }
+    } finally {
+      await svc().cluster.start('node5');
+    }
+  });
+
+  it('deals keys into the pool, and C_GenerateKeyPair under the pool policy hands one out', () => {
+    const answers = join(svc().dir, 'pool.yaml');
+    writeFileSync(answers, stringify({
+      ...base('pool-1'), 'keygen.source': 'pool', 'pool.count': '2', 'pool.bits': '2048', 'pool.policy': true,
+    }));
+    const r = kofn(['ceremony', '--dir', svc().dir, '--answers', answers]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /pool now holds 2 × RSA-2048; key generation policy pool/);
+
+    const pin = join(svc().dir, 'pin');
+    writeFileSync(pin, `${USER_PIN}\n`, { mode: 0o600 });
+    try {
+      const made = kofn(['token', 'keygen', '--socket', svc().socket, '--label', 'from-pool', '--id', 'beef01',
+        '--pin-file', pin]);
+      assert.equal(made.status, 0, made.stderr);
+      const keys = JSON.parse(kofn(['audit', 'keys', '--dir', svc().dir, '--json']).stdout) as
+        { keys: { label: string; ceremony: string }[]; pools: { pool: { count: number }[] }[] };
+      assert.equal(keys.keys.find((k) => k.label === 'from-pool')?.ceremony, 'pool-1');
+      assert.equal(keys.pools[0]?.pool[0]?.count, 1);
+
+      const data = join(svc().dir, 'pool-data');
+      writeFileSync(data, 'signed with a key from the pre-dealt pool');
+      execFileSync('pkcs11-tool', ['--module', MODULE, '--token-label', 'kofn', '--login', '--pin', USER_PIN, '--sign',
+        '--mechanism', 'SHA256-RSA-PKCS', '--id', 'beef01', '-i', data, '-o', `${data}.sig`], { env: svc().env, stdio: 'pipe' });
+      const spki = execFileSync('pkcs11-tool', ['--module', MODULE, '--token-label', 'kofn', '--read-object', '--type',
+        'pubkey', '--id', 'beef01'], { env: svc().env });
+      assert.ok(verify('sha256', readFileSync(data), createPublicKey({ key: spki, format: 'der', type: 'spki' }),
+        readFileSync(`${data}.sig`)));
+    } finally {
+      assert.equal(kofn(['token', 'policy', '--dir', svc().dir, '--label', 'kofn', '--keygen', 'dealer']).status, 0);
+    }
   });
 
   it('imports an extractable SoftHSM2 key under the same label and CKA_ID, and kofn\'s signatures verify with the original public key', () => {
