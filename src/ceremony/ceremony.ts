@@ -15,6 +15,7 @@ import { keygenStep, type KeygenPlan } from './steps/keygen.js';
 import { openStep } from './steps/open.js';
 import { pkiStep } from './steps/pki.js';
 import { registerStep, shipStep } from './steps/ship-register.js';
+import { unreachable } from './ship.js';
 import { renderSummary } from './summary.js';
 
 export interface CeremonyOptions {
@@ -65,7 +66,7 @@ export async function runCeremony(o: CeremonyOptions): Promise<{ transcript: str
     s.event('pki', { created: false, cluster: cluster.file.cluster });
     if (!existsSync(join(dir, 'token', DB_FILE))) throw new UserError(`${dir}/token has no token store: run kofn token init`);
     store = new TokenStore(join(dir, 'token', DB_FILE));
-    plan = await keygenStep(s, store);
+    plan = await keygenStep(s, store, (nodes) => unreachable(cluster, nodes));
     await shipStep(s, cluster, store, plan);
     registerStep(s, store, plan, id);
     return close(s, plan, transcript, cluster.tlsFor('ceremony'));

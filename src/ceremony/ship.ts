@@ -83,7 +83,8 @@ export function shipper(cluster: Cluster, timeoutMs = 30_000): Shipper {
       const failed: string[] = [];
       await Promise.all(nodes.map(async (id) => {
         try {
-          await client(id).deleteShare({ key_id: keyId }, timeoutMs);
+          // Shorter than shipping's wait: a node that did not take its share is most likely down.
+          await client(id).deleteShare({ key_id: keyId }, Math.min(timeoutMs, 10_000));
         } catch {
           failed.push(id);
         }
@@ -94,4 +95,28 @@ export function shipper(cluster: Cluster, timeoutMs = 30_000): Shipper {
       for (const c of clients.values()) c.close();
     },
   };
+}
+
+/** Nodes that do not answer Health within `timeoutMs` now, with why: asked before a key is dealt. */
+export async function unreachable(cluster: Cluster, nodes: readonly string[], timeoutMs = 3000):
+Promise<Map<string, string>> {
+  const tls = cluster.tlsFor('ceremony');
+  const down = new Map<string, string>();
+  await Promise.all(nodes.map(async (id) => {
+    const ep = cluster.endpoints.find((e) => e.id === id);
+    if (ep === undefined) {
+      down.set(id, 'not in the cluster file');
+      return;
+    }
+    let c: NodeClient | undefined;
+    try {
+      c = new NodeClient(ep, tls);
+      await c.health(timeoutMs);
+    } catch (err) {
+      down.set(id, text(err));
+    } finally {
+      c?.close();
+    }
+  }));
+  return down;
 }

@@ -158,16 +158,27 @@ describe('The key ceremony', function () {
     'keygen.threshold': '3', 'keygen.confirm': true, 'ship.confirm': true,
   });
 
-  it('with a node down, reports its receipt missing, takes the shipped shares back and registers nothing', async () => {
+  it('with a node down, stops before dealing unless told to go on, then reports the receipt missing, takes the shipped shares back and registers nothing', async () => {
     await svc().cluster.kill('node5');
     try {
+      const early = join(svc().dir, 'early.yaml');
+      writeFileSync(early, stringify({
+        ...base('early-1'), 'keygen.source': 'generate', 'keygen.bits': '2048', 'keygen.zone': 'early.kofn.test',
+      }));
+      const stopped = kofn(['ceremony', '--dir', svc().dir, '--answers', early]);
+      assert.equal(stopped.status, 2);
+      assert.match(stopped.stderr, /node5 unreachable: stopped before key generation/);
+      assert.equal(events(readFileSync(join(svc().dir, 'ceremonies', 'early-1.jsonl'), 'utf8'), 'key').length, 0);
+
       const answers = join(svc().dir, 'lost.yaml');
       writeFileSync(answers, stringify({
         ...base('lost-1'), 'keygen.source': 'generate', 'keygen.bits': '2048', 'keygen.zone': 'lost.kofn.test',
         'keygen.role': 'KSK', 'keygen.label': 'lost-ksk', 'keygen.id': 'dead01',
+        'keygen.proceed-with-unreachable': true,
       }));
       const r = kofn(['ceremony', '--dir', svc().dir, '--answers', answers]);
       assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.match(r.stdout, /WARNING: node5 does not answer now/);
       assert.match(r.stdout, /WARNING: no valid receipt from node5/);
       assert.match(r.stderr, /receipts missing from node5: the ceremony was aborted/);
       const transcript = readFileSync(join(svc().dir, 'ceremonies', 'lost-1.jsonl'), 'utf8');

@@ -182,7 +182,18 @@ Promise<PlannedKey> {
   return planned;
 }
 
-export async function keygenStep(s: Session, store: TokenStore): Promise<KeygenPlan> {
+/** Reports nodes that are down before minutes go into dealing a key they could not take. */
+async function checkNodes(s: Session, nodes: string[], probe: (nodes: string[]) => Promise<Map<string, string>>) {
+  const down = await probe(nodes);
+  if (down.size === 0) return;
+  for (const [node, why] of down) s.warn(`${node} does not answer now: ${why}`);
+  const go = await s.confirm('keygen.proceed-with-unreachable',
+    `Deal anyway? Shipping waits up to 30 s for ${[...down.keys()].join(', ')}, then offers retry or abort.`);
+  if (!go) throw new UserError(`${[...down.keys()].join(', ')} unreachable: stopped before key generation`);
+}
+
+export async function keygenStep(s: Session, store: TokenStore,
+  probe: (nodes: string[]) => Promise<Map<string, string>>): Promise<KeygenPlan> {
   s.step(3, 'Key generation and slicing');
   const tokenLabel = await s.askText({
     id: 'keygen.token', message: 'Token that will use the key:', default: store.tokens()[0]?.label ?? 'kofn',
@@ -192,6 +203,7 @@ export async function keygenStep(s: Session, store: TokenStore): Promise<KeygenP
   if (token === undefined) throw new UserError(`no token labelled ${tokenLabel}`);
   const source = await s.select('keygen.source', 'What will this ceremony make?', SOURCES, 'generate');
   const { nodes, k } = await chooseNodes(s, token);
+  await checkNodes(s, nodes, probe);
 
   if (source === 'pool') {
     const count = Number(await s.askText({ id: 'pool.count', message: 'How many keys for the pool?', default: '4',
