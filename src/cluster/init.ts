@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../cli/errors.js';
 import { initNode } from '../node/init.js';
-import { createCa, issueCertificate, readPrivateFile, signCsr, writePrivateFile } from '../pki/index.js';
+import { createCa, issueCertificate, signCsr, writePrivateFile } from '../pki/index.js';
+import { type CaKeySource, loadCa } from './ca-key.js';
 import { CLUSTER_FILE, type ClusterFile, writeClusterFile } from './cluster-file.js';
 
 export interface ClusterInitOptions {
@@ -81,8 +82,7 @@ export async function initCluster(o: ClusterInitOptions): Promise<ClusterFile> {
   return file;
 }
 
-/** Signs a node's CSR with the CA in `caDir` (ca.crt, ca.key): the real-deployment path. */
-export async function signNodeCsr(caDir: string, csrPem: string): Promise<string> {
-  const ca = { certPem: readFileSync(join(caDir, 'ca.crt'), 'utf8'), keyPem: readPrivateFile(join(caDir, 'ca.key')).toString('utf8') };
-  return signCsr({ ca, csrPem, allowedRoles: ['node'] });
+/** Signs a node's CSR with the CA in `caDir` (see ca-key.ts for how its key is found): the real-deployment path. */
+export async function signNodeCsr(caDir: string, csrPem: string, src: CaKeySource = {}): Promise<string> {
+  return signCsr({ ca: await loadCa(caDir, src), csrPem, allowedRoles: ['node'] });
 }

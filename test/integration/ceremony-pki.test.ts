@@ -78,5 +78,53 @@ describe('A first key ceremony', function () {
     assert.ok(verdict.ok, JSON.stringify(verdict.problems));
     assert.equal(verdict.signer?.identity, 'ceremony');
     for (const f of files) assert.ok(!transcript.includes(share(f)), 'no custodian share in the transcript');
+
+    // Enrolling a node later needs k custodians; one is refused with one line.
+    assert.equal(kofn('node', 'init', '--dir', join(dir, 'nodes', 'n4'), '--id', 'n4').status, 0);
+    const csr = join(dir, 'nodes', 'n4', 'node.csr');
+    const out = join(dir, 'n4.crt');
+    const custodian = (f: string) => ['--custodian-share', join(state, 'ca', 'custodians', f)];
+    const one = kofn('cluster', 'sign-csr', '--ca-dir', join(state, 'ca'), '--csr', csr, '--out', out,
+      ...custodian('Dave.share'));
+    assert.equal(one.status, 2);
+    assert.match(one.stderr, /^kofn cluster sign-csr: .*2/m);
+    const two = kofn('cluster', 'sign-csr', '--ca-dir', join(state, 'ca'), '--csr', csr, '--out', out,
+      ...custodian('Dave.share'), ...custodian('Bob.share'));
+    assert.equal(two.status, 0, two.stderr);
+    const v = verifyPeerCertificate(readFileSync(out, 'utf8'), caPem);
+    assert.ok(v.ok && v.identity === 'n4');
+  });
+
+  it('can protect the CA key with a passphrase instead, which sign-csr then asks for', () => {
+    const state = join(dir, 'state-pass');
+    const answers = join(dir, 'pass.yaml');
+    const passphrase = 'correct horse battery staple';
+    writeFileSync(answers, stringify({
+      'open.ceremony': 'pki-2', 'open.administrator': 'Alice', 'open.officers': 'Bob', 'open.witnesses': 'Carol',
+      'open.fingerprints-confirmed': true, 'pki.cluster': 'prod-2', 'pki.nodes': 'n1@127.0.0.1:7301',
+      'pki.threshold': '1', 'pki.csr.n1': join(dir, 'nodes', 'n1', 'node.csr'), 'pki.protection': 'passphrase',
+      'pki.passphrase': passphrase, 'pki.confirm': true,
+    }));
+    const r = kofn('ceremony', '--dir', state, '--answers', answers);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.ok(!r.stdout.includes(passphrase) && !readFileSync(join(state, 'ceremonies', 'pki-2.jsonl'), 'utf8')
+      .includes(passphrase), 'the passphrase is neither echoed nor recorded');
+    assert.match(readFileSync(join(state, 'ca', 'ca.key.enc'), 'utf8'), /BEGIN ENCRYPTED PRIVATE KEY/);
+
+    const csr = join(dir, 'nodes', 'n2', 'node.csr');
+    const out = join(dir, 'n2-pass.crt');
+    const without = kofn('cluster', 'sign-csr', '--ca-dir', join(state, 'ca'), '--csr', csr, '--out', out);
+    assert.equal(without.status, 2);
+    assert.match(without.stderr, /is encrypted: give its passphrase/);
+    const wrong = join(dir, 'wrong');
+    writeFileSync(wrong, 'not the passphrase at all\n');
+    assert.equal(kofn('cluster', 'sign-csr', '--ca-dir', join(state, 'ca'), '--csr', csr, '--out', out,
+      '--passphrase-file', wrong).status, 2);
+    const right = join(dir, 'right');
+    writeFileSync(right, `${passphrase}\n`, { mode: 0o600 });
+    const ok = kofn('cluster', 'sign-csr', '--ca-dir', join(state, 'ca'), '--csr', csr, '--out', out,
+      '--passphrase-file', right);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.ok(verifyPeerCertificate(readFileSync(out, 'utf8'), readFileSync(join(state, 'ca', 'ca.crt'), 'utf8')).ok);
   });
 });
