@@ -121,6 +121,24 @@ describe('The key ceremony', function () {
     assert.match(r.stdout, /transcript OK: \d+ entries, sealed by ceremony, chains to the CA/);
   });
 
+  it('interrupted with Ctrl-C at a prompt, stops in one line and still seals its transcript', async () => {
+    const tmux = new Tmux();
+    try {
+      tmux.start([process.execPath, CLI_PATH, 'ceremony', '--dir', svc().dir], svc().env, svc().dir);
+      await tmux.answer(/Ceremony id:/, 'interrupted-1');
+      await tmux.waitFor(/Ceremony administrator/);
+      tmux.key('C-c');
+      const screen = await tmux.waitFor(/\[exit \d+\]/);
+      assert.match(screen, /kofn ceremony: interrupted at a prompt: the ceremony was aborted\s+\[exit 2\]/);
+    } finally {
+      tmux.kill();
+    }
+    const transcript = readFileSync(join(svc().dir, 'ceremonies', 'interrupted-1.jsonl'), 'utf8');
+    assert.equal(events(transcript, 'abort').length, 1);
+    const verdict = verifyTranscript(transcript);
+    assert.ok(verdict.ok && verdict.sealed, JSON.stringify(verdict.problems));
+  });
+
   it('from an answers file, runs the same steps, and a tampered transcript line is detected', () => {
     const answers = join(svc().dir, 'zsk.yaml');
     writeFileSync(answers, stringify({

@@ -51,6 +51,11 @@ export class Tmux {
     await sleep(150);
   }
 
+  /** Sends one key by tmux's name for it, e.g. 'C-c'. */
+  key(name: string): void {
+    this.#tmux(['send-keys', '-t', this.session, name]);
+  }
+
   kill(): void {
     try {
       this.#tmux(['kill-server']);
