@@ -4,7 +4,7 @@
  * `Recorder`, so the transcript holds every prompt and answer whichever mode ran.
  */
 import { checkbox, confirm, input, password, select } from '@inquirer/prompts';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
 import { UserError } from '../cli/errors.js';
 
@@ -70,10 +70,22 @@ export class AnswersPrompter implements Prompter {
       throw new UserError(`${path}: expected a map of question ids to answers`);
     }
     this.#answers = raw as Record<string, unknown>;
+    // Checked before anything starts, so a refused file leaves no transcript behind; secret
+    // questions are named *.pin and *.passphrase, and ask() checks any other password question.
+    const secret = Object.keys(this.#answers).find((id) => /\.(pin|passphrase)$/.test(id));
+    if (secret !== undefined) this.#checkPrivate(secret);
+  }
+
+  #checkPrivate(id: string): void {
+    if ((statSync(this.path).mode & 0o077) !== 0) {
+      throw new UserError(`${this.path} holds a secret (${id}) and others can read it: chmod 600 ${this.path}`);
+    }
   }
 
   ask(q: Question): Promise<Answer> {
     const raw = this.#answers[q.id];
+    // A PIN or passphrase in a file others can read is a leak before the ceremony even starts.
+    if (q.kind === 'password' && raw !== undefined) this.#checkPrivate(q.id);
     let a: Answer | undefined;
     if (raw === undefined) {
       if (q.default === undefined) throw new UserError(`${this.path}: no answer for ${q.id} (${q.message})`);

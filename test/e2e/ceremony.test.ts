@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { verifyTranscript } from '../../src/ceremony/transcript.js';
@@ -276,7 +276,12 @@ describe('The key ceremony', function () {
       'import.module': SOFTHSM, 'import.token': 'ods', 'import.pin': '1234', 'import.key-id': 'c0ffee01',
       'keygen.zone': 'migrated.kofn.test', 'keygen.algorithm': '8', 'keygen.role': 'KSK',
       'keygen.label': 'migrated-ksk', 'keygen.id': 'c0ffee01', 'keygen.confirm': true, 'ship.confirm': true,
-    }));
+    }), { mode: 0o644 });
+    const loose = spawnSync(process.execPath, [CLI_PATH, 'ceremony', '--dir', svc().dir, '--answers', answers],
+      { encoding: 'utf8', env: svc().env });
+    assert.equal(loose.status, 2);
+    assert.match(loose.stderr, /holds a secret \(import\.pin\) and others can read it: chmod 600/);
+    chmodSync(answers, 0o600);
     const r = spawnSync(process.execPath, [CLI_PATH, 'ceremony', '--dir', svc().dir, '--answers', answers],
       { encoding: 'utf8', env: { ...svc().env, SOFTHSM2_CONF: env.SOFTHSM2_CONF } });
     assert.equal(r.status, 0, r.stdout + r.stderr);

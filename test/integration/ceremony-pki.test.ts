@@ -104,7 +104,7 @@ describe('A first key ceremony', function () {
       'open.fingerprints-confirmed': true, 'pki.cluster': 'prod-2', 'pki.nodes': 'n1@127.0.0.1:7301',
       'pki.threshold': '1', 'pki.csr.n1': join(dir, 'nodes', 'n1', 'node.csr'), 'pki.protection': 'passphrase',
       'pki.passphrase': passphrase, 'pki.confirm': true,
-    }));
+    }), { mode: 0o600 });
     const r = kofn('ceremony', '--dir', state, '--answers', answers);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.ok(!r.stdout.includes(passphrase) && !readFileSync(join(state, 'ceremonies', 'pki-2.jsonl'), 'utf8')
