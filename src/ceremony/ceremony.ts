@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../cli/errors.js';
+import { NodeClients } from '../cluster/clients.js';
 import { CLUSTER_FILE, loadCluster } from '../cluster/cluster-file.js';
 import { DB_FILE } from '../pkcs11/service/daemon.js';
 import { TokenStore } from '../pkcs11/service/store.js';
@@ -49,6 +50,7 @@ export async function runCeremony(o: CeremonyOptions): Promise<{ transcript: str
 
   let store: TokenStore | undefined;
   let plan: KeygenPlan | undefined;
+  let clients: NodeClients | undefined;
   try {
     const extra = o.answers ? [resolve(o.answers)] : [];
     if (!existsSync(join(dir, CLUSTER_FILE))) {
@@ -66,8 +68,10 @@ export async function runCeremony(o: CeremonyOptions): Promise<{ transcript: str
     s.event('pki', { created: false, cluster: cluster.file.cluster });
     if (!existsSync(join(dir, 'token', DB_FILE))) throw new UserError(`${dir}/token has no token store: run kofn token init`);
     store = new TokenStore(join(dir, 'token', DB_FILE));
-    plan = await keygenStep(s, store, (nodes) => unreachable(cluster, nodes));
-    await shipStep(s, cluster, store, plan);
+    const ceremonyClients = new NodeClients(cluster, 'ceremony');
+    clients = ceremonyClients;
+    plan = await keygenStep(s, store, (ids) => unreachable(ceremonyClients, ids));
+    await shipStep(s, ceremonyClients, store, plan);
     registerStep(s, store, plan, id);
     return close(s, plan, transcript, cluster.tlsFor('ceremony'));
   } catch (err) {
@@ -80,6 +84,7 @@ export async function runCeremony(o: CeremonyOptions): Promise<{ transcript: str
     }
     throw err;
   } finally {
+    clients?.close();
     store?.close();
   }
 }

@@ -274,7 +274,8 @@ function slotOf(slots: Slot[], index: number): Slot {
   return s;
 }
 
-function errorText(err: unknown): string {
+/** One line for an RPC failure: 'unreachable: connect ECONNREFUSED …', 'timeout: …', or the error's message. */
+export function errorText(err: unknown): string {
   if (err && typeof err === 'object' && 'code' in err && 'details' in err) {
     const e = err as { code: number; details: string };
     const what = { [grpc.status.DEADLINE_EXCEEDED]: 'timeout', [grpc.status.UNAVAILABLE]: 'unreachable' }[e.code];

@@ -3,8 +3,9 @@
  * auditor certificate and checked here: the hash chain from the first entry, and the head the node
  * signed with its own certificate's key (docs/node-protocol.md, ReadAuditLog).
  */
+import { NodeClients } from '../../cluster/clients.js';
 import type { Cluster } from '../../cluster/cluster-file.js';
-import { NodeClient } from '../../coordinator/node-client.js';
+import { errorText } from '../../coordinator/coordinator.js';
 import { verifyFetchedLog } from '../../node/audit-chain.js';
 import type { AuditHead__Output, AuditLogEntry__Output } from '../../node/rpc/schema.js';
 
@@ -18,11 +19,12 @@ export interface NodeLogAudit {
   detail: string;
 }
 
-async function audit(cluster: Cluster, ep: Cluster['endpoints'][number], timeoutMs: number): Promise<NodeLogAudit> {
-  const c = new NodeClient(ep, cluster.tlsFor('auditor'));
+async function audit(clients: NodeClients, ep: Cluster['endpoints'][number], timeoutMs: number):
+Promise<NodeLogAudit> {
   const entries: AuditLogEntry__Output[] = [];
   let head: AuditHead__Output | undefined;
   try {
+    const c = clients.get(ep.id);
     for (let after = 0; ;) {
       const r = await c.readAuditLog(after, PAGE, timeoutMs);
       entries.push(...r.entries);
@@ -32,10 +34,7 @@ async function audit(cluster: Cluster, ep: Cluster['endpoints'][number], timeout
       after = Number(last.seq);
     }
   } catch (err) {
-    const e = err as { details?: string; message?: string };
-    return { node: ep.id, status: 'unreachable', entries: 0, detail: (e.details ?? e.message ?? String(err)).split('\n')[0] ?? '' };
-  } finally {
-    c.close();
+    return { node: ep.id, status: 'unreachable', entries: 0, detail: errorText(err) };
   }
   const v = verifyFetchedLog(entries, head, ep.certPem);
   if (!v.ok) return { node: ep.id, status: 'broken', entries: v.entries, detail: `at seq ${v.firstBadSeq}: ${v.reason}` };
@@ -48,7 +47,12 @@ async function audit(cluster: Cluster, ep: Cluster['endpoints'][number], timeout
     detail: `head #${v.head.seq} ${v.head.hash.slice(0, 16)}…${v.head.signed ? ', signed by the node' : ''}` };
 }
 
-export function auditNodeLogs(cluster: Cluster, only?: string, timeoutMs = 10_000): Promise<NodeLogAudit[]> {
-  return Promise.all(cluster.endpoints.filter((e) => only === undefined || e.id === only)
-    .map((ep) => audit(cluster, ep, timeoutMs)));
+export async function auditNodeLogs(cluster: Cluster, only?: string, timeoutMs = 10_000): Promise<NodeLogAudit[]> {
+  const clients = new NodeClients(cluster, 'auditor');
+  try {
+    return await Promise.all(cluster.endpoints.filter((e) => only === undefined || e.id === only)
+      .map((ep) => audit(clients, ep, timeoutMs)));
+  } finally {
+    clients.close();
+  }
 }

@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Cluster } from '../../cluster/cluster-file.js';
-import { NodeClient } from '../../coordinator/node-client.js';
+import { NodeClients } from '../../cluster/clients.js';
+import { errorText } from '../../coordinator/coordinator.js';
 import { proveShareRepresentative } from '../../node/prove.js';
 import type { ListSharesResponse__Output } from '../../node/rpc/schema.js';
 import { os2ip } from '../../threshold/bytes.js';
@@ -36,30 +37,15 @@ export interface KeyAudit {
   shares: ShareAudit[];
 }
 
-function text(err: unknown): string {
-  const e = err as { details?: string; message?: string };
-  return (e.details ?? e.message ?? String(err)).split('\n')[0] ?? 'error';
-}
-
 export async function auditShares(cluster: Cluster, keys: readonly AuditedKey[], timeoutMs = 3000):
 Promise<KeyAudit[]> {
-  const tls = cluster.tlsFor('auditor');
-  const clients = new Map<string, NodeClient>();
+  const clients = new NodeClients(cluster, 'auditor');
   const listings = new Map<string, Promise<ListSharesResponse__Output>>();
-  const client = (id: string) => {
-    let c = clients.get(id);
-    if (c === undefined) {
-      const ep = cluster.endpoints.find((e) => e.id === id);
-      if (ep === undefined) throw new Error(`${id} is not in the cluster file`);
-      c = new NodeClient(ep, tls);
-      clients.set(id, c);
-    }
-    return c;
-  };
   const listing = (id: string) => {
     let l = listings.get(id);
     if (l === undefined) {
-      l = client(id).listShares(timeoutMs);
+      // Asked once per node, however many keys it holds shares of.
+      l = clients.get(id).listShares(timeoutMs);
       listings.set(id, l);
     }
     return l;
@@ -75,7 +61,7 @@ Promise<KeyAudit[]> {
         try {
           list = await listing(node);
         } catch (err) {
-          return { ...base, status: 'unreachable', detail: text(err) };
+          return { ...base, status: 'unreachable', detail: errorText(err) };
         }
         const held = list.shares.find((s) => s.key_id === key.keyId);
         if (held === undefined) return { ...base, status: 'missing', detail: 'the node does not list this key' };
@@ -84,14 +70,14 @@ Promise<KeyAudit[]> {
         }
         const challenge = randomBytes(32);
         try {
-          const r = await client(node).proveShare({ key_id: key.keyId, challenge }, timeoutMs);
+          const r = await clients.get(node).proveShare({ key_id: key.keyId, challenge }, timeoutMs);
           const x = proveShareRepresentative(pub, key.keyId, challenge);
           const proof = r.proof;
           const ok = r.index === index && os2ip(r.x) === x && proof !== null &&
             verifyShareProof(pub, x, index, os2ip(r.xi), { c: os2ip(proof.c), z: os2ip(proof.z) });
           return ok ? { ...base, status: 'proven' } : { ...base, status: 'proof-failed', detail: 'the proof does not verify' };
         } catch (err) {
-          return { ...base, status: 'proof-failed', detail: text(err) };
+          return { ...base, status: 'proof-failed', detail: errorText(err) };
         }
       }));
       const proven = shares.filter((s) => s.status === 'proven').length;
@@ -100,6 +86,6 @@ Promise<KeyAudit[]> {
       return { token, label, ckaId, keyId, k, n, proven, state, shares };
     }));
   } finally {
-    for (const c of clients.values()) c.close();
+    clients.close();
   }
 }

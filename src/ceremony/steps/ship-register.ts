@@ -5,23 +5,23 @@
  * receipts missing takes the shipped shares back off the nodes.
  */
 import { UserError } from '../../cli/errors.js';
-import type { Cluster } from '../../cluster/cluster-file.js';
+import type { NodeClients } from '../../cluster/clients.js';
 import { POOL_HOLD_MS } from '../../pkcs11/service/pool.js';
 import { placementJson, registerThresholdKey } from '../../pkcs11/service/register.js';
 import { exponentBytes, type TokenStore } from '../../pkcs11/service/store.js';
 import { progress } from '../progress.js';
 import type { Session } from '../session.js';
-import { shipper } from '../ship.js';
+import { ship, unship } from '../ship.js';
 import type { KeygenPlan, PlannedKey } from './keygen.js';
 
-export async function shipStep(s: Session, cluster: Cluster, store: TokenStore, plan: KeygenPlan): Promise<void> {
+export async function shipStep(s: Session, clients: NodeClients, store: TokenStore, plan: KeygenPlan):
+Promise<void> {
   s.step(4, 'Ship');
   const total = plan.keys.reduce((n, k) => n + k.nodes.length, 0);
   s.say(`About to send ${total} shares (${plan.keys.length} key${plan.keys.length > 1 ? 's' : ''}), each sealed to its`,
     'node\'s share-encryption key, over mutual TLS with the ceremony certificate:');
   for (const k of plan.keys) s.say(`  ${k.keyId} → ${k.nodes.map((n, i) => `#${i + 1} ${n}`).join(', ')}`);
   if (!(await s.confirm('ship.confirm', 'Ship the shares now?', true))) throw new UserError('stopped before shipping');
-  const ship = shipper(cluster);
   const shipped: PlannedKey[] = [];
   try {
     for (const k of plan.keys) {
@@ -33,7 +33,7 @@ export async function shipStep(s: Session, cluster: Cluster, store: TokenStore, 
         const bar = progress(`shipping ${k.keyId}`);
         let got = k.nodes.length - pending.length;
         bar.update(got, k.nodes.length);
-        const r = await ship.ship(k.keyId, k.dealt, k.nodes, () => bar.update(++got, k.nodes.length));
+        const r = await ship(clients, k.keyId, k.dealt, k.nodes, () => bar.update(++got, k.nodes.length));
         for (const [node, rc] of r.receipts) {
           s.event('receipt', {
             keyId: k.keyId, node, index: rc.receipt.index, vkFingerprint: rc.receipt.vkFingerprint,
@@ -58,14 +58,12 @@ export async function shipStep(s: Session, cluster: Cluster, store: TokenStore, 
     }
   } catch (err) {
     for (const k of shipped) {
-      const failed = await ship.unship(k.keyId, k.nodes);
+      const failed = await unship(clients, k.keyId, k.nodes);
       for (const n of k.nodes) if (!failed.includes(n)) store.clearTombstone(k.keyId, n);
       s.event('unship', { keyId: k.keyId, failed });
       if (failed.length > 0) s.warn(`could not remove ${k.keyId} from ${failed.join(', ')}: delete it there by hand`);
     }
     throw err;
-  } finally {
-    ship.close();
   }
 }
 
