@@ -4,7 +4,7 @@
  * digest over owner name ‖ DNSKEY RDATA: RFC 4034 section 5.1.4, SHA-256 per RFC 4509.
  */
 import { createHash } from 'node:crypto';
-import { i2osp } from '../threshold/bytes.js';
+import { byteLength, i2osp } from '../threshold/bytes.js';
 
 /** DNSSEC algorithm numbers kofn can sign for (RFC 8624): RSA only, until the EC schemes exist. */
 export const RSA_ALGORITHMS: Readonly<Record<number, { name: string; hash: 'sha1' | 'sha256' | 'sha512' }>> = {
@@ -29,10 +29,9 @@ export interface DnssecRecords {
   ds: string;
 }
 
+/** Big-endian without leading zero octets, as RFC 3110 wants both numbers. */
 function bytesOf(x: bigint): Buffer {
-  let len = 0;
-  for (let v = x; v > 0n; v >>= 8n) len++;
-  return i2osp(x, Math.max(1, len));
+  return i2osp(x, Math.max(1, byteLength(x)));
 }
 
 /** RFC 3110: exponent length (one octet, or zero then two), exponent, modulus, without leading zeros. */

@@ -4,8 +4,9 @@
  */
 import * as ck from '../../pkcs11/ck.js';
 import { bytesOf } from '../../pkcs11/service/objects.js';
+import type { PlacementJson } from '../../pkcs11/service/register.js';
 import type { TokenStore } from '../../pkcs11/service/store.js';
-import { type PublicKeyJson, ThresholdPublicKey } from '../../threshold/rsa/index.js';
+import { ThresholdPublicKey } from '../../threshold/rsa/index.js';
 
 export interface AuditedKey {
   token: string;
@@ -25,21 +26,12 @@ export interface AuditedKey {
   publicKey: ThresholdPublicKey;
 }
 
-interface Placement {
-  keyId: string;
-  nodes: string[];
-  publicKey: PublicKeyJson;
-  origin?: string;
-  ceremony?: string;
-  created?: string;
-}
-
 export function auditKeys(store: TokenStore, filter?: string): AuditedKey[] {
   const keys: AuditedKey[] = [];
   for (const t of store.tokens()) {
     for (const o of store.find(t.id, { cls: ck.CKO_PRIVATE_KEY }, true)) {
       if (o.placement === null) continue;
-      const p = JSON.parse(o.placement) as Placement;
+      const p = JSON.parse(o.placement) as PlacementJson;
       const pub = ThresholdPublicKey.fromJSON(p.publicKey);
       const label = (bytesOf(o.attrs, ck.CKA_LABEL) ?? Buffer.alloc(0)).toString('utf8');
       const ckaId = (bytesOf(o.attrs, ck.CKA_ID) ?? Buffer.alloc(0)).toString('hex');

@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { bitLength, i2osp } from '../../threshold/bytes.js';
+import { byteLength, i2osp } from '../../threshold/bytes.js';
 import * as ck from '../ck.js';
 import { type Attrs, deserialize, serialize } from './attributes.js';
 import { bytesOf, ulongOf } from './objects.js';
@@ -160,7 +160,7 @@ function token(r: RawToken): TokenRow {
 
 /** The canonical form of a public exponent, so that 00 01 00 01 and 01 00 01 are one size class. */
 export function exponentBytes(e: Buffer | bigint): Buffer {
-  const b = typeof e === 'bigint' ? i2osp(e, Math.max(1, Math.ceil(bitLength(e) / 8))) : e;
+  const b = typeof e === 'bigint' ? i2osp(e, Math.max(1, byteLength(e))) : e;
   let i = 0;
   while (i < b.length - 1 && b[i] === 0) i++;
   return Buffer.from(b.subarray(i));

@@ -2,11 +2,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Cluster, CLUSTER_FILE, loadCluster } from '../../../cluster/cluster-file.js';
-import { DB_FILE } from '../../../pkcs11/service/daemon.js';
-import { TokenStore } from '../../../pkcs11/service/store.js';
+import type { TokenStore } from '../../../pkcs11/service/store.js';
 import type { Values } from '../../command.js';
 import { UserError } from '../../errors.js';
-import { homeDir } from '../token/common.js';
+import { homeDir, openStore, storePath } from '../token/common.js';
 
 export function auditCluster(v: Values): Cluster {
   const dir = homeDir(v);
@@ -15,9 +14,10 @@ export function auditCluster(v: Values): Cluster {
 }
 
 export function auditStore(v: Values): TokenStore {
-  const path = join(homeDir(v), 'token', DB_FILE);
+  // Unlike openStore, never creates one: an audit of the wrong directory must say so.
+  const path = storePath(v);
   if (!existsSync(path)) throw new UserError(`${path} does not exist: use --dir`);
-  return new TokenStore(path);
+  return openStore(v);
 }
 
 /** A plain text table: columns padded to their widest cell. */

@@ -10,6 +10,10 @@ export function homeDir(v: Values): string {
   return resolve(str(v, 'dir', process.env.KOFN_HOME ?? './.kofn'));
 }
 
+export function storePath(v: Values): string {
+  return join(homeDir(v), 'token', DB_FILE);
+}
+
 export function openStore(v: Values): TokenStore {
-  return new TokenStore(join(homeDir(v), 'token', DB_FILE));
+  return new TokenStore(storePath(v));
 }
