@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../cli/errors.js';
 import { initNode } from '../node/init.js';
-import { createCa, issueCertificate, signCsr, writePrivateFile } from '../pki/index.js';
+import { type CertAndKey, createCa, issueCertificate, type Role, signCsr, writePrivateFile } from '../pki/index.js';
 import { type CaKeySource, loadCa } from './ca-key.js';
 import { CLUSTER_FILE, type ClusterFile, writeClusterFile } from './cluster-file.js';
 
@@ -41,7 +41,6 @@ export async function initCluster(o: ClusterInitOptions): Promise<ClusterFile> {
   if (existsSync(join(o.dir, CLUSTER_FILE))) throw new UserError(`${join(o.dir, CLUSTER_FILE)} already exists`);
   const host = o.host ?? '127.0.0.1';
   mkdirSync(join(o.dir, 'ca'), { recursive: true, mode: 0o700 });
-  mkdirSync(join(o.dir, 'clients'), { recursive: true, mode: 0o700 });
 
   const clusterId = `local-${randomBytes(4).toString('hex')}`;
   const ca = await createCa({ clusterId });
@@ -60,26 +59,37 @@ export async function initCluster(o: ClusterInitOptions): Promise<ClusterFile> {
     nodes.push({ id, address: `${host}:${port}`, cert: `nodes/${id}/node.crt`, config: `nodes/${id}/node.yaml` });
   }
 
-  const client = async (name: string, roles: Parameters<typeof issueCertificate>[0]['roles']) => {
-    const c = await issueCertificate({ ca, identity: name, roles });
-    writeFileSync(join(o.dir, 'clients', `${name}.crt`), c.certPem);
-    writePrivateFile(join(o.dir, 'clients', `${name}.key`), c.keyPem);
-    return { cert: `clients/${name}.crt`, key: `clients/${name}.key` };
-  };
   const file: ClusterFile = {
     version: 1,
     cluster: clusterId,
     threshold: o.threshold,
     ca: 'ca/ca.crt',
     nodes,
-    clients: {
-      coordinator: await client('coordinator', ['coordinator', 'dealer']),
-      auditor: await client('auditor', ['auditor']),
-      ceremony: await client('ceremony', ['ceremony']),
-    },
+    clients: await issueClients(o.dir, ca),
   };
   writeClusterFile(o.dir, file);
   return file;
+}
+
+/**
+ * The cluster's client identities, each with its own key in `dir/clients/`: the coordinator (which
+ * also deals, for C_GenerateKeyPair), the auditor and the ceremony. `issued` hears of each one.
+ */
+export async function issueClients(dir: string, ca: CertAndKey,
+  issued: (name: string, roles: Role[], certPem: string) => void = () => undefined): Promise<ClusterFile['clients']> {
+  mkdirSync(join(dir, 'clients'), { recursive: true, mode: 0o700 });
+  const client = async (name: string, roles: Role[]) => {
+    const c = await issueCertificate({ ca, identity: name, roles });
+    writeFileSync(join(dir, 'clients', `${name}.crt`), c.certPem);
+    writePrivateFile(join(dir, 'clients', `${name}.key`), c.keyPem);
+    issued(name, roles, c.certPem);
+    return { cert: `clients/${name}.crt`, key: `clients/${name}.key` };
+  };
+  return {
+    coordinator: await client('coordinator', ['coordinator', 'dealer']),
+    auditor: await client('auditor', ['auditor']),
+    ceremony: await client('ceremony', ['ceremony']),
+  };
 }
 
 /** Signs a node's CSR with the CA in `caDir` (see ca-key.ts for how its key is found): the real-deployment path. */

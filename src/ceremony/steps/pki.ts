@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../cli/errors.js';
 import { type ClusterFile, writeClusterFile } from '../../cluster/cluster-file.js';
-import { createCa, issueCertificate, signCsr, verifyPeerCertificate, writePrivateFile } from '../../pki/index.js';
+import { issueClients } from '../../cluster/init.js';
+import { createCa, signCsr, verifyPeerCertificate, writePrivateFile } from '../../pki/index.js';
 import { protectWithPassphrase, splitKey } from '../custody.js';
 import { certFingerprint, readAloud } from '../fingerprint.js';
 import type { Session } from '../session.js';
@@ -71,7 +72,6 @@ export async function pkiStep(s: Session, dir: string, n: number): Promise<Clust
 
   mkdirSync(join(dir, 'ca'), { recursive: true, mode: 0o700 });
   mkdirSync(join(dir, 'certs'), { recursive: true, mode: 0o700 });
-  mkdirSync(join(dir, 'clients'), { recursive: true, mode: 0o700 });
   const ca = await createCa({ clusterId });
   writeFileSync(join(dir, 'ca', 'ca.crt'), ca.certPem);
   const fp = certFingerprint(ca.certPem);
@@ -98,21 +98,9 @@ export async function pkiStep(s: Session, dir: string, n: number): Promise<Clust
     nodes.push({ id: c.id, address: c.address, cert: `certs/${c.id}.crt` });
     s.event('certificate', { node: c.id, fingerprint: certFingerprint(certPem) });
   }
-  const client = async (name: string, roles: Parameters<typeof issueCertificate>[0]['roles']) => {
-    const c = await issueCertificate({ ca, identity: name, roles });
-    writeFileSync(join(dir, 'clients', `${name}.crt`), c.certPem);
-    writePrivateFile(join(dir, 'clients', `${name}.key`), c.keyPem);
-    s.event('certificate', { client: name, roles, fingerprint: certFingerprint(c.certPem) });
-    return { cert: `clients/${name}.crt`, key: `clients/${name}.key` };
-  };
-  const file: ClusterFile = {
-    version: 1, cluster: clusterId, threshold, ca: 'ca/ca.crt', nodes,
-    clients: {
-      coordinator: await client('coordinator', ['coordinator', 'dealer']),
-      auditor: await client('auditor', ['auditor']),
-      ceremony: await client('ceremony', ['ceremony']),
-    },
-  };
+  const clients = await issueClients(dir, ca, (client, roles, certPem) =>
+    s.event('certificate', { client, roles, fingerprint: certFingerprint(certPem) }));
+  const file: ClusterFile = { version: 1, cluster: clusterId, threshold, ca: 'ca/ca.crt', nodes, clients };
   writeClusterFile(dir, file);
   const r = readAloud(fp);
   s.say(`Cluster CA ${clusterId} made. Read its fingerprint aloud:`, `  ${r.hex}`, `  ${r.words.join(' ')}`,
