@@ -6,9 +6,9 @@
  */
 import { UserError } from '../../cli/errors.js';
 import type { NodeClients } from '../../cluster/clients.js';
-import { POOL_HOLD_MS } from '../../pkcs11/service/pool.js';
-import { placementJson, registerThresholdKey } from '../../pkcs11/service/register.js';
-import { exponentBytes, type TokenStore } from '../../pkcs11/service/store.js';
+import { admitToPool, holdTombstones } from '../../pkcs11/service/pool.js';
+import { registerThresholdKey } from '../../pkcs11/service/register.js';
+import type { TokenStore } from '../../pkcs11/service/store.js';
 import { progress } from '../progress.js';
 import type { Session } from '../session.js';
 import { ship, unship } from '../ship.js';
@@ -27,7 +27,7 @@ Promise<void> {
     for (const k of plan.keys) {
       // Tombstones before any share leaves, held while the ceremony runs: if it dies between
       // shipping and registering, the token service's sweeper removes the orphaned shares later.
-      store.addTombstones(plan.token.id, k.keyId, k.nodes, new Date(Date.now() + POOL_HOLD_MS));
+      holdTombstones(store, plan.token.id, k.keyId, k.nodes);
       let pending = [...k.nodes];
       for (let attempt = 1; ; attempt++) {
         const bar = progress(`shipping ${k.keyId}`);
@@ -71,16 +71,7 @@ export function registerStep(s: Session, store: TokenStore, plan: KeygenPlan, ce
   s.step(5, 'Register');
   const t = plan.token;
   if (plan.kind === 'pool') {
-    store.atomically(() => {
-      store.addPoolKeys(t.id, plan.keys.map((k) => {
-        const pub = k.dealt.publicKey;
-        return {
-          bits: pub.bits, e: exponentBytes(pub.e), keyId: k.keyId, ceremony,
-          placement: placementJson(k.keyId, k.nodes, pub, { ceremony }),
-        };
-      }));
-      clearTombstones(store, plan);
-    });
+    admitToPool(store, t.id, ceremony, plan.keys.map((k) => ({ ...k, publicKey: k.dealt.publicKey })));
     if (plan.poolPolicy) store.setKeySource(t.id, 'pool');
     const counts = store.poolCounts(t.id).map((c) => `${c.count} × RSA-${c.bits}`).join(', ');
     s.say(`token ${t.label}: pool now holds ${counts}; key generation policy ${plan.poolPolicy ? 'pool' : 'unchanged'}`);
@@ -93,7 +84,7 @@ export function registerStep(s: Session, store: TokenStore, plan: KeygenPlan, ce
         keyId: k.keyId, nodes: k.nodes, publicKey: k.dealt.publicKey, label: Buffer.from(k.label, 'utf8'),
         ckaId: k.ckaId, origin: k.origin, ceremony,
       });
-      clearTombstones(store, { keys: [k] });
+      for (const n of k.nodes) store.clearTombstone(k.keyId, n);
       return objects;
     });
     s.say(`token ${t.label}: registered ${k.label} (CKA_ID ${k.ckaId.toString('hex')}), objects ${h.pub} and ${h.priv}`);
@@ -103,8 +94,4 @@ export function registerStep(s: Session, store: TokenStore, plan: KeygenPlan, ce
       token: t.label, keyId: k.keyId, label: k.label, ckaId: k.ckaId.toString('hex'), objects: [h.pub, h.priv],
     });
   }
-}
-
-function clearTombstones(store: TokenStore, plan: { keys: readonly PlannedKey[] }): void {
-  for (const k of plan.keys) for (const n of k.nodes) store.clearTombstone(k.keyId, n);
 }

@@ -11,6 +11,7 @@ import {
   generateKey,
   opensslSafePrime,
   type PrimeSource,
+  type ThresholdPublicKey,
 } from '../../threshold/rsa/index.js';
 import { placementJson } from './register.js';
 import { exponentBytes, type TokenStore } from './store.js';
@@ -20,6 +21,26 @@ import { exponentBytes, type TokenStore } from './store.js';
  * one key's shares on every node (a few node timeouts), after which a ceremony that died is over.
  */
 export const POOL_HOLD_MS = 10 * 60_000;
+
+/**
+ * Tombstones for a key whose shares are about to leave, held for POOL_HOLD_MS: if the dealer dies
+ * before the key is stored, the service's sweeper deletes its shares once the hold has passed.
+ */
+export function holdTombstones(store: TokenStore, tokenId: number, keyId: string, nodes: readonly string[]): void {
+  store.addTombstones(tokenId, keyId, nodes, new Date(Date.now() + POOL_HOLD_MS));
+}
+
+/** Keys whose shares are on their nodes enter the pool, and lose their tombstones, in one transaction. */
+export function admitToPool(store: TokenStore, tokenId: number, ceremony: string,
+  keys: readonly { keyId: string; nodes: readonly string[]; publicKey: ThresholdPublicKey }[]): void {
+  store.atomically(() => {
+    store.addPoolKeys(tokenId, keys.map((k) => ({
+      bits: k.publicKey.bits, e: exponentBytes(k.publicKey.e), keyId: k.keyId, ceremony,
+      placement: placementJson(k.keyId, k.nodes, k.publicKey, { ceremony }),
+    })));
+    for (const k of keys) for (const n of k.nodes) store.clearTombstone(k.keyId, n);
+  });
+}
 
 export interface PoolDealing {
   store: TokenStore;
@@ -55,15 +76,9 @@ export async function dealIntoPool(d: PoolDealing): Promise<string[]> {
     try {
       // Tombstones before any share leaves, as for C_GenerateKeyPair, but held: the service's
       // sweeper cannot tell a ceremony still installing from one that died.
-      d.store.addTombstones(t.id, keyId, t.nodes, new Date(Date.now() + POOL_HOLD_MS));
+      holdTombstones(d.store, t.id, keyId, t.nodes);
       const placement = await d.coordinator.installKey(keyId, dealt, t.nodes);
-      d.store.atomically(() => {
-        d.store.addPoolKeys(t.id, [{
-          bits: d.bits, e: exponentBytes(e), keyId, ceremony: d.ceremony,
-          placement: placementJson(keyId, placement.nodes, placement.publicKey, { ceremony: d.ceremony }),
-        }]);
-        for (const n of t.nodes) d.store.clearTombstone(keyId, n);
-      });
+      admitToPool(d.store, t.id, d.ceremony, [placement]);
     } finally {
       for (const sh of dealt.shares) sh.destroy();
     }
