@@ -20,9 +20,9 @@ import {
   defaultThreshold,
   delta,
   MAX_BITS,
-  MAX_PLAYERS,
   MIN_BITS,
   validateParameters,
+  validatePlayers,
 } from './params.js';
 import { ThresholdPublicKey } from './public-key.js';
 
@@ -139,8 +139,7 @@ function checkImport(opts: ImportDealOptions): string[] {
     throw new ThresholdError('INVALID_PARAMETERS', msg);
   };
   const { e, shares: l, threshold: k } = opts;
-  if (!Number.isInteger(l) || l < 1 || l > MAX_PLAYERS) fail(`n (shares) must be 1..${MAX_PLAYERS}`);
-  if (!Number.isInteger(k) || k < 1 || k > l) fail(`k must be 1..n (n = ${l})`);
+  const warnings = validatePlayers(l, k);
   if (typeof e !== 'bigint' || e < 3n || e % 2n === 0n) {
     fail(`the key's public exponent ${String(e)} is not an odd number of at least 3: not an RSA key kofn can share`);
   }
@@ -159,9 +158,7 @@ function checkImport(opts: ImportDealOptions): string[] {
       'use fewer nodes or roll the key over',
     );
   }
-  return k <= l / 2
-    ? [`threshold ${k}-of-${l} is not a majority: two disjoint groups of ${k} nodes can each sign`]
-    : [];
+  return warnings;
 }
 
 /**

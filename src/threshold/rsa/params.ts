@@ -30,24 +30,30 @@ export interface SchemeParameters {
   e: bigint;
 }
 
+function fail(msg: string): never {
+  throw new ThresholdError('INVALID_PARAMETERS', msg);
+}
+
+/**
+ * l players and threshold k, for generated and imported keys alike: throws INVALID_PARAMETERS for
+ * what cannot work, and returns a warning for a threshold that is not a majority.
+ */
+export function validatePlayers(l: number, k: number): string[] {
+  if (!Number.isInteger(l) || l < 1 || l > MAX_PLAYERS) fail(`n (shares) must be 1..${MAX_PLAYERS}`);
+  if (!Number.isInteger(k) || k < 1 || k > l) fail(`k must be 1..n (n = ${l})`);
+  return k <= l / 2
+    ? [`threshold ${k}-of-${l} is not a majority: two disjoint groups of ${k} nodes can each sign`]
+    : [];
+}
+
 /** Throws INVALID_PARAMETERS for what cannot work; returns warnings for what is merely unwise. */
 export function validateParameters(p: SchemeParameters): string[] {
-  const fail = (msg: string): never => {
-    throw new ThresholdError('INVALID_PARAMETERS', msg);
-  };
-  if (!Number.isInteger(p.l) || p.l < 1 || p.l > MAX_PLAYERS) fail(`n (shares) must be 1..${MAX_PLAYERS}`);
-  if (!Number.isInteger(p.k) || p.k < 1 || p.k > p.l) fail(`k must be 1..n (n = ${p.l})`);
+  const warnings = validatePlayers(p.l, p.k);
   if (!Number.isInteger(p.bits) || p.bits < MIN_BITS || p.bits > MAX_BITS || p.bits % 2 !== 0) {
     fail(`modulus size must be an even number of bits in ${MIN_BITS}..${MAX_BITS}`);
   }
   if (p.e < 3n || p.e <= BigInt(p.l) || p.e % 2n === 0n || !checkPrimeSync(p.e)) {
     fail('public exponent must be an odd prime greater than n');
-  }
-  const warnings: string[] = [];
-  if (p.k <= p.l / 2) {
-    warnings.push(
-      `threshold ${p.k}-of-${p.l} is not a majority: two disjoint groups of ${p.k} nodes can each sign`,
-    );
   }
   return warnings;
 }
