@@ -11,12 +11,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI_PATH } from '../../src/cluster/processes.js';
 import * as ck from '../../src/pkcs11/ck.js';
-import { ulongAttr, WireClient } from '../../src/pkcs11/client/wire-client.js';
+import { sign, ulongAttr, WireClient } from '../helpers/wire-client.js';
 import type { Attribute } from '../../src/pkcs11/protocol/wire.js';
 import type { KeySummary } from '../../src/pkcs11/service/tokens.js';
 import { LABEL, startTokenService, type TestTokenService, USER_PIN } from '../helpers/token-service.js';
 
-const NONE = { form: 'none' } as const;
 const WRONG_PIN = '98765';
 
 interface Run {
@@ -116,11 +115,8 @@ describe('kofn token keygen', function () {
       const priv = await find(c, h, [{ type: ck.CKA_CLASS, value: ulongAttr(ck.CKO_PRIVATE_KEY) }, id]);
       const pub = await find(c, h, [{ type: ck.CKA_CLASS, value: ulongAttr(ck.CKO_PUBLIC_KEY) }, id]);
       const data = Buffer.from('example.com. 3600 IN DNSKEY 257 3 8');
-      const mech = { type: ck.CKM_SHA256_RSA_PKCS, param: NONE };
-      assert.equal((await c.call('C_SignInit', { hSession: h, pMechanism: mech, hKey: priv })).rv, ck.CKR_OK);
-      const signed = await c.call('C_Sign', { hSession: h, pData: data, pSignature: { given: true, length: 128n } });
-      assert.equal(signed.rv, ck.CKR_OK);
-      const sig = (signed.outputs.pSignature as { data?: Buffer }).data;
+      const { rv, sig } = await sign(c, h, priv, data);
+      assert.equal(rv, ck.CKR_OK);
       assert.ok(sig);
       const attrs = await c.call('C_GetAttributeValue', {
         hSession: h, hObject: pub,

@@ -18,7 +18,7 @@ import { dealIntoPool } from '../../src/pkcs11/service/pool.js';
 import type { PlacementJson } from '../../src/pkcs11/service/register.js';
 import { TokenStore } from '../../src/pkcs11/service/store.js';
 import { LABEL, SO_PIN, startTokenService, type TestTokenService, USER_PIN } from '../helpers/token-service.js';
-import { boolAttr, ulongAttr, WireClient } from '../helpers/wire-client.js';
+import { boolAttr, sign, ulongAttr, WireClient } from '../helpers/wire-client.js';
 
 const NONE = { form: 'none' } as const;
 
@@ -162,11 +162,8 @@ describe('the pre-dealt pool', function () {
       assert.equal((JSON.parse(placement ?? '{}') as PlacementJson).keyId, key.keyId);
 
       const data = Buffer.from('example.com. 3600 IN DNSKEY 256 3 8');
-      const mech = { type: ck.CKM_SHA256_RSA_PKCS, param: NONE };
-      assert.equal((await c.call('C_SignInit', { hSession: h, pMechanism: mech, hKey: priv })).rv, ck.CKR_OK);
-      const signed = await c.call('C_Sign', { hSession: h, pData: data, pSignature: { given: true, length: 128n } });
-      assert.equal(signed.rv, ck.CKR_OK);
-      const sig = (signed.outputs.pSignature as { data?: Buffer }).data;
+      const { rv, sig } = await sign(c, h, priv, data);
+      assert.equal(rv, ck.CKR_OK);
       assert.ok(sig);
       const jwk = { kty: 'RSA', n: n?.toString('base64url') ?? '', e: e?.toString('base64url') ?? '' };
       assert.ok(verify('sha256', data, createPublicKey({ key: jwk, format: 'jwk' }), sig));

@@ -11,7 +11,7 @@ import * as ck from '../../src/pkcs11/ck.js';
 import type { Attribute } from '../../src/pkcs11/protocol/wire.js';
 import { frame } from '../../src/pkcs11/protocol/wire.js';
 import { startTokenService, type TestTokenService, USER_PIN } from '../helpers/token-service.js';
-import { boolAttr, ulongAttr, WireClient } from '../helpers/wire-client.js';
+import { boolAttr, sign, ulongAttr, WireClient } from '../helpers/wire-client.js';
 
 const NONE = { form: 'none' } as const;
 
@@ -46,15 +46,6 @@ async function generate(
   });
   assert.equal(r.rv, ck.CKR_OK, `C_GenerateKeyPair: 0x${r.rv.toString(16)}`);
   return { pub: r.outputs.phPublicKey as bigint, priv: r.outputs.phPrivateKey as bigint };
-}
-
-async function sign(c: WireClient, h: bigint, key: bigint, data: Buffer): Promise<{ rv: bigint; sig?: Buffer }> {
-  const mech = { type: ck.CKM_SHA256_RSA_PKCS, param: NONE };
-  const i = await c.call('C_SignInit', { hSession: h, pMechanism: mech, hKey: key });
-  if (i.rv !== ck.CKR_OK) return { rv: i.rv };
-  const r = await c.call('C_Sign', { hSession: h, pData: data, pSignature: { given: true, length: 512n } });
-  const out = r.outputs.pSignature as { data?: Buffer } | undefined;
-  return { rv: r.rv, ...(out?.data ? { sig: out.data } : {}) };
 }
 
 async function publicKeyOf(c: WireClient, h: bigint, pub: bigint) {
