@@ -10,8 +10,8 @@ import { type PlacementJson, registerThresholdKey, type ThresholdKey } from '../
 import { TokenStore } from '../../../src/pkcs11/service/store.js';
 import { i2osp } from '../../../src/threshold/bytes.js';
 import { ThresholdPublicKey } from '../../../src/threshold/rsa/index.js';
+import { createTestToken } from '../../helpers/token-store.js';
 
-const pin = { v: 1 as const, salt: '', N: 2, r: 1, p: 1, check: '', wrapNonce: '', wrapped: '' };
 // Registration needs only the public side; no share exists in these tests.
 const N = (1n << 1023n) + 0x1234567n;
 const publicKey = new ThresholdPublicKey(N, 65537n, 2, 3, 4n, [9n, 16n, 25n]);
@@ -34,10 +34,7 @@ describe('registering a dealt threshold key', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'kofn-register-'));
     store = new TokenStore(join(dir, 'token.db'));
-    token = store.createToken({
-      label: 't', serial: '0011223344556677', clusterDir: dir, nodes: ['a', 'b', 'c'], threshold: 2, soPin: pin,
-      userPin: null, soFailures: 0, userFailures: 0, secrets: Buffer.alloc(1), keygenPolicy: 'all', created: 'now',
-    });
+    token = createTestToken(store, dir);
   });
   afterEach(() => {
     store.close();

@@ -6,8 +6,7 @@ import * as ck from '../../../src/pkcs11/ck.js';
 import type { Attrs } from '../../../src/pkcs11/service/attributes.js';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, SCHEMA_VERSION, TokenStore } from '../../../src/pkcs11/service/store.js';
-
-const pin = { v: 1 as const, salt: '', N: 2, r: 1, p: 1, check: '', wrapNonce: '', wrapped: '' };
+import { createTestToken } from '../../helpers/token-store.js';
 
 describe('the token store', () => {
   let dir: string;
@@ -16,10 +15,7 @@ describe('the token store', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'kofn-store-'));
     store = new TokenStore(join(dir, 'token.db'));
-    token = store.createToken({
-      label: 't', serial: '0011223344556677', clusterDir: dir, nodes: ['a', 'b', 'c'], threshold: 2, soPin: pin,
-      userPin: null, soFailures: 0, userFailures: 0, secrets: Buffer.alloc(1), keygenPolicy: 'all', created: 'now',
-    });
+    token = createTestToken(store, dir);
   });
   afterEach(() => {
     store.close();
