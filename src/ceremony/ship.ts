@@ -22,13 +22,17 @@ export interface ShipResult {
   missing: Map<string, string>;
 }
 
-/** Sends share i to nodes[i-1] and checks each node's receipt against its certificate. */
+/**
+ * Sends share i to nodes[i-1] and checks each node's receipt against its certificate; with `only`,
+ * to those nodes alone (a retry of the ones whose receipts were missing).
+ */
 export async function ship(clients: NodeClients, keyId: string, dealt: DealtKey, nodes: readonly string[],
-  onReceipt?: (node: string) => void): Promise<ShipResult> {
+  onReceipt?: (node: string) => void, only?: readonly string[]): Promise<ShipResult> {
   const pub = dealt.publicKey;
   if (nodes.length !== pub.l) throw new Error(`${pub.l} shares need ${pub.l} nodes, not ${nodes.length}`);
   const result: ShipResult = { receipts: new Map(), missing: new Map() };
   await Promise.all(nodes.map(async (id, i) => {
+    if (only !== undefined && !only.includes(id)) return;
     const share = dealt.shares[i];
     try {
       const c = clients.get(id);

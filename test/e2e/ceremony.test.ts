@@ -176,7 +176,7 @@ describe('The key ceremony', function () {
     'keygen.threshold': '3', 'keygen.confirm': true, 'ship.confirm': true,
   });
 
-  it('with a node down, stops before dealing unless told to go on, then reports the receipt missing, takes the shipped shares back and registers nothing', async () => {
+  it('with a node down, stops before dealing unless told to go on, then reports the receipt missing, retries that node alone, takes the shipped shares back and registers nothing', async () => {
     await svc().cluster.kill('node5');
     try {
       const early = join(svc().dir, 'early.yaml');
@@ -192,7 +192,7 @@ describe('The key ceremony', function () {
       writeFileSync(answers, stringify({
         ...base('lost-1'), 'keygen.source': 'generate', 'keygen.bits': '2048', 'keygen.zone': 'lost.kofn.test',
         'keygen.role': 'KSK', 'keygen.label': 'lost-ksk', 'keygen.id': 'dead01',
-        'keygen.proceed-with-unreachable': true,
+        'keygen.proceed-with-unreachable': true, 'ship.missing.1': 'retry',
       }));
       const r = kofn(['ceremony', '--dir', svc().dir, '--answers', answers]);
       assert.equal(r.status, 2, r.stdout + r.stderr);
@@ -202,6 +202,10 @@ describe('The key ceremony', function () {
       const transcript = readFileSync(join(svc().dir, 'ceremonies', 'lost-1.jsonl'), 'utf8');
       const keyId = String(events(transcript, 'key')[0]?.keyId);
       assert.deepEqual(events(transcript, 'unship').map((e) => e.failed), [['node5']]);
+      // The retry asked node5 alone: four receipts in all, and node5 missed twice.
+      assert.deepEqual(events(transcript, 'receipt').map((e) => String(e.node)).sort(), ['node1', 'node2', 'node3', 'node4']);
+      assert.equal(r.stdout.match(/WARNING: no valid receipt from node5/g)?.length, 2);
+      assert.match(r.stdout, /the token service deletes it there once the node is back/);
       assert.equal(events(transcript, 'abort').length, 1);
       assert.ok(verifyTranscript(transcript).ok, 'an aborted ceremony\'s transcript is sealed too');
       const keys = kofn(['audit', 'keys', '--dir', svc().dir, '--json']);

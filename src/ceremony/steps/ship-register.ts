@@ -33,7 +33,7 @@ Promise<void> {
         const bar = progress(`shipping ${k.keyId}`);
         let got = k.nodes.length - pending.length;
         bar.update(got, k.nodes.length);
-        const r = await ship(clients, k.keyId, k.dealt, k.nodes, () => bar.update(++got, k.nodes.length));
+        const r = await ship(clients, k.keyId, k.dealt, k.nodes, () => bar.update(++got, k.nodes.length), pending);
         for (const [node, rc] of r.receipts) {
           s.event('receipt', {
             keyId: k.keyId, node, index: rc.receipt.index, vkFingerprint: rc.receipt.vkFingerprint,
@@ -42,7 +42,7 @@ Promise<void> {
           });
         }
         pending = [...r.missing.keys()];
-        bar.finish(`${k.nodes.length - pending.length} of ${k.nodes.length} receipts`);
+        bar.finish(`${got} of ${k.nodes.length} receipts`);
         if (pending.length === 0) break;
         for (const [node, why] of r.missing) s.warn(`no valid receipt from ${node}: ${why}`);
         const next = await s.select(`ship.missing.${attempt}`, `${pending.length} receipt(s) missing. What now?`, [
@@ -61,7 +61,10 @@ Promise<void> {
       const failed = await unship(clients, k.keyId, k.nodes);
       for (const n of k.nodes) if (!failed.includes(n)) store.clearTombstone(k.keyId, n);
       s.event('unship', { keyId: k.keyId, failed });
-      if (failed.length > 0) s.warn(`could not remove ${k.keyId} from ${failed.join(', ')}: delete it there by hand`);
+      if (failed.length > 0) {
+        s.warn(`could not remove ${k.keyId} from ${failed.join(', ')}: its tombstones stay, so the token service ` +
+          'deletes it there once the node is back; or delete it by hand');
+      }
     }
     throw err;
   }
