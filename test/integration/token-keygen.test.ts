@@ -4,38 +4,24 @@
  * signs; each mistake is one line and status 2, and the PIN is never printed.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI_PATH } from '../../src/cluster/processes.js';
 import * as ck from '../../src/pkcs11/ck.js';
 import { sign, ulongAttr, WireClient } from '../helpers/wire-client.js';
 import type { Attribute } from '../../src/pkcs11/protocol/wire.js';
 import type { KeySummary } from '../../src/pkcs11/service/tokens.js';
+import { type Run, runKofn } from '../helpers/cli.js';
 import { LABEL, startTokenService, type TestTokenService, USER_PIN } from '../helpers/token-service.js';
 
 const WRONG_PIN = '98765';
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** The CLI in its own process, with no PIN or socket inherited from the environment of the tests. */
 async function kofn(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   const base = { ...process.env };
   delete base.KOFN_PIN;
   delete base.KOFN_SOCKET;
-  const c = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...base, ...env } });
-  let stdout = '';
-  let stderr = '';
-  c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [status] = (await once(c, 'close')) as [number | null];
-  return { status, stdout, stderr };
+  return runKofn(args, { ...base, ...env });
 }
 
 function oneLine(r: Run, pattern: RegExp): void {

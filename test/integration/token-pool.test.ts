@@ -4,11 +4,8 @@
  * by C_GenerateKeyPair under key source `pool` without dealing anything.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
-import { once } from 'node:events';
 import { join } from 'node:path';
-import { CLI_PATH } from '../../src/cluster/processes.js';
 import { Coordinator } from '../../src/coordinator/coordinator.js';
 import { NodeClient } from '../../src/coordinator/node-client.js';
 import * as ck from '../../src/pkcs11/ck.js';
@@ -17,6 +14,7 @@ import { DB_FILE } from '../../src/pkcs11/service/daemon.js';
 import { dealIntoPool } from '../../src/pkcs11/service/pool.js';
 import type { PlacementJson } from '../../src/pkcs11/service/register.js';
 import { TokenStore } from '../../src/pkcs11/service/store.js';
+import { type Run, runKofn } from '../helpers/cli.js';
 import { LABEL, SO_PIN, startTokenService, type TestTokenService, USER_PIN } from '../helpers/token-service.js';
 import { boolAttr, sign, ulongAttr, WireClient } from '../helpers/wire-client.js';
 
@@ -27,14 +25,8 @@ let store: TokenStore;
 let dealer: Coordinator;
 let tokenId: number;
 
-async function kofn(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const c = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [status] = (await once(c, 'close')) as [number | null];
-  return { status, stdout, stderr };
+function kofn(...args: string[]): Promise<Run> {
+  return runKofn(args);
 }
 
 async function policy(source: 'dealer' | 'pool'): Promise<void> {
