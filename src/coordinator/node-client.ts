@@ -21,6 +21,9 @@ import {
   type SignSharesResponse__Output,
 } from '../node/rpc/schema.js';
 import { channelCredentials, type TlsMaterial } from '../node/rpc/tls.js';
+import { ItemError, SignStream } from './sign-stream.js';
+
+export { ItemError } from './sign-stream.js';
 
 export interface NodeEndpoint {
   id: string;
@@ -61,11 +64,17 @@ const EWMA = 0.2;
 export const DEFAULT_MAX_IN_FLIGHT = 16;
 
 /**
- * SignShare calls in flight per node. What arrives while they are busy waits and leaves together in
- * one SignShares call: an idle node gets each request alone at once, a busy one gets batches, so
- * the per-call cost of gRPC, HTTP/2 and TLS is paid once per batch instead of once per share.
+ * For a node of protocol revision 2 (no SignStream): SignShare calls in flight per node. What
+ * arrives while they are busy waits and leaves together in one SignShares call, so the per-call
+ * cost of gRPC, HTTP/2 and TLS is paid once per batch instead of once per share.
  */
 export const SIGN_CALLS_IN_FLIGHT = 2;
+/**
+ * SignStream items in flight per node. Enough to keep every core of a node busy with work queued
+ * behind it; what comes beyond waits here in order, where its deadline (`notAfter`) can still drop
+ * it unsent, rather than in the node's queue.
+ */
+export const STREAM_WINDOW = 32;
 
 interface Queued {
   req: SignShareRequest;
@@ -73,16 +82,6 @@ interface Queued {
   notAfter: number;
   resolve: (r: SignShareResponse__Output) => void;
   reject: (e: unknown) => void;
-}
-
-/** A per-item refusal inside SignShares, shaped like a grpc-js ServiceError. */
-export class ItemError extends Error {
-  constructor(
-    readonly code: number,
-    readonly details: string,
-  ) {
-    super(`${grpc.status[code] ?? code}: ${details}`);
-  }
 }
 
 export class NodeClient {
@@ -103,6 +102,10 @@ export class NodeClient {
   readonly #maxInFlight: number;
   readonly #signQueue: Queued[] = [];
   #signCalls = 0;
+  readonly #stream: SignStream;
+  readonly #streamQueue: Queued[] = [];
+  /** False once the node answered SignStream with UNIMPLEMENTED (revision 2): batches from then on. */
+  #streams = true;
 
   constructor(
     endpoint: NodeEndpoint,
@@ -130,6 +133,7 @@ export class NodeClient {
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 3000,
     });
+    this.#stream = new SignStream(this.client);
   }
 
   /** Ranks nodes for a request: healthy and fast first, faulty last. */
@@ -167,30 +171,81 @@ export class NodeClient {
       const metadata = new grpc.Metadata({ waitForReady });
       method(this.client, req, metadata, { deadline: Date.now() + timeoutMs }, (err, res) => {
         if (err || res === undefined) {
-          this.errors++;
-          this.lastError = err ? `${grpc.status[err.code]}: ${err.details}` : 'empty response';
-          if (err && [grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED].includes(err.code)) this.state = 'down';
-          reject(err ?? new Error('empty response'));
+          const e = err ?? new Error('empty response');
+          this.#failed(e);
+          reject(e);
           return;
         }
-        const ms = performance.now() - started;
-        this.latencyMs = this.latencyMs === undefined ? ms : (1 - EWMA) * this.latencyMs + EWMA * ms;
-        this.ok++;
-        if (this.state !== 'faulty') this.state = 'up';
+        this.#succeeded(performance.now() - started);
         resolve(res);
       });
     });
   }
 
+  #succeeded(ms: number): void {
+    this.latencyMs = this.latencyMs === undefined ? ms : (1 - EWMA) * this.latencyMs + EWMA * ms;
+    this.ok++;
+    if (this.state !== 'faulty') this.state = 'up';
+  }
+
+  #failed(err: unknown): void {
+    this.errors++;
+    const e = err as { code?: unknown; details?: unknown; message?: unknown };
+    if (typeof e.code === 'number' && typeof e.details === 'string') {
+      this.lastError = `${grpc.status[e.code] ?? e.code}: ${e.details}`;
+      if ([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED].includes(e.code)) this.state = 'down';
+    } else {
+      this.lastError = typeof e.message === 'string' ? e.message : String(err);
+    }
+  }
+
   /**
-   * One signature share. Queued per node (see SIGN_CALLS_IN_FLIGHT); `notAfter` (epoch ms) drops it
-   * unsent if the queue held it too long; `timeoutMs` bounds the call once sent.
+   * One signature share, on the node's SignStream (or, for a node of revision 2, in SignShares
+   * batches). Queued per node (STREAM_WINDOW, SIGN_CALLS_IN_FLIGHT); `notAfter` (epoch ms) drops it
+   * unsent if the queue held it too long; `timeoutMs` bounds it once sent.
    */
   signShare(req: SignShareRequest, timeoutMs: number, notAfter = Infinity): Promise<SignShareResponse__Output> {
     return new Promise((resolve, reject) => {
-      this.#signQueue.push({ req, timeoutMs, notAfter, resolve, reject });
-      this.#pumpSigns();
+      const q = { req, timeoutMs, notAfter, resolve, reject };
+      if (this.#streams) {
+        this.#streamQueue.push(q);
+        this.#pumpStream();
+      } else {
+        this.#signQueue.push(q);
+        this.#pumpSigns();
+      }
     });
+  }
+
+  #pumpStream(): void {
+    while (this.#stream.inFlight < STREAM_WINDOW && this.#streamQueue.length > 0) {
+      const q = this.#streamQueue.shift();
+      if (q === undefined) break;
+      if (Date.now() >= q.notAfter) {
+        q.reject(new Error('deadline passed while queued for this node'));
+        continue;
+      }
+      const started = performance.now();
+      this.#stream.send(q.req, q.timeoutMs).then(
+        (res) => {
+          this.#succeeded(performance.now() - started);
+          q.resolve(res);
+          this.#pumpStream();
+        },
+        (err: unknown) => {
+          if (err instanceof ItemError && err.code === Number(grpc.status.UNIMPLEMENTED)) {
+            // A node of revision 2: this item and everything after it go in SignShares batches.
+            this.#streams = false;
+            this.#signQueue.push(q, ...this.#streamQueue.splice(0));
+            this.#pumpSigns();
+            return;
+          }
+          this.#failed(err);
+          q.reject(err);
+          this.#pumpStream();
+        },
+      );
+    }
   }
 
   #pumpSigns(): void {
@@ -294,6 +349,7 @@ export class NodeClient {
   }
 
   close(): void {
+    this.#stream.close();
     this.client.close();
   }
 }

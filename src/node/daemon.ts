@@ -34,7 +34,7 @@ function readText(path: string, what: string): string {
 
 export async function startNode(
   configPath: string,
-  extra: Pick<NodeServerOptions, 'tamper' | 'log'> = {},
+  extra: Pick<NodeServerOptions, 'tamper' | 'log' | 'revision'> = {},
 ): Promise<RunningNode> {
   const cfg = loadNodeConfig(configPath);
   const caPem = readText(cfg.tls.ca, 'CA certificate');

@@ -38,6 +38,10 @@ import {
   type SignShareResponse,
   type SignSharesRequest__Output,
   type SignSharesResponse,
+  MAX_STREAM_IN_FLIGHT,
+  type SignShareResult,
+  type SignStreamRequest__Output,
+  type SignStreamResponse,
 } from './rpc/schema.js';
 import { type Caller, callerOf, serverCredentials, type TlsMaterial } from './rpc/tls.js';
 import { NAME_PATTERN, type NodeStore, NodeStoreError } from './store.js';
@@ -73,6 +77,24 @@ type ItemLog = (keyId: string, inputSha256: string, outcome: string) => void;
 type Work<Req, Res> = (req: Req, caller: Caller & { ok: true }, items: ItemLog) => Res | Promise<Res>;
 
 const sha256hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const EMPTY_SHA256 = sha256hex(Buffer.alloc(0));
+
+/** A caller turned away, with the label its audit entry carries. */
+interface Refusal {
+  label: string;
+  status: { code: grpc.status; details: string };
+}
+
+type SignStreamCall = grpc.ServerDuplexStream<SignStreamRequest__Output, SignStreamResponse>;
+
+/** An open SignStream: its items in flight, and whether it may still take new ones. */
+interface OpenStream {
+  pending: number;
+  /** The client half-closed, or the node is closing: end the stream once `pending` reaches 0. */
+  ending: boolean;
+  closing: boolean;
+  call: SignStreamCall;
+}
 const outcomeOf = (s: { code: grpc.status; details: string } | undefined) =>
   s ? `${grpc.status[s.code]}: ${s.details}` : 'OK';
 
@@ -85,6 +107,8 @@ export interface NodeServerOptions {
   shareKey: Buffer;
   /** Test seam: rewrites each signature share before it is sent (the lying-node tests). */
   tamper?: (share: SignatureShare) => SignatureShare;
+  /** Test seam: serve as a node of protocol revision 2, without SignStream (the fallback tests). */
+  revision?: 2;
   log?: (line: string) => void;
 }
 
@@ -132,6 +156,7 @@ export class NodeServer {
   /** The TLS key, which also signs install receipts and audit heads. */
   readonly #signingKey: KeyObject;
   #inFlight = 0;
+  readonly #streams = new Set<OpenStream>();
 
   constructor(opts: NodeServerOptions) {
     this.#opts = opts;
@@ -144,6 +169,8 @@ export class NodeServer {
       InstallShare: this.#unary('InstallShare', (r: InstallShareRequest__Output, c) => this.#install(r, c)),
       SignShare: this.#unary('SignShare', (r: SignShareRequest__Output) => this.#sign(r)),
       SignShares: this.#unary('SignShares', (r: SignSharesRequest__Output, _c, items) => this.#signMany(r, items)),
+      // Left out, grpc-js answers UNIMPLEMENTED, as a node of revision 2 does.
+      ...(opts.revision === 2 ? {} : { SignStream: (call: SignStreamCall) => this.#signStream(call) }),
       DeleteShare: this.#unary('DeleteShare', (r: DeleteShareRequest__Output) => this.#delete(r)),
       ListShares: this.#unary('ListShares', () => this.#list()),
       ProveShare: this.#unary('ProveShare', (r: ProveShareRequest__Output) => this.#prove(r)),
@@ -160,8 +187,16 @@ export class NodeServer {
     });
   }
 
-  /** Stops accepting calls, lets in-flight ones finish (up to graceMs), wipes loaded shares. */
+  /**
+   * Stops accepting calls, lets in-flight ones finish (up to graceMs), wipes loaded shares. Open
+   * SignStreams are ended as soon as their items in flight are answered, so that a coordinator's
+   * long-lived stream does not hold the shutdown for the whole grace period.
+   */
   async close(graceMs = 2000): Promise<void> {
+    for (const s of this.#streams) {
+      s.closing = true;
+      this.#endStreamIfIdle(s);
+    }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.#server.forceShutdown();
@@ -202,13 +237,9 @@ export class NodeServer {
       let status: { code: grpc.status; details: string } | undefined;
       let response: Res | undefined;
       const itemEntries: { keyId: string; inputSha256: string; outcome: string }[] = [];
-      if (!caller.ok) {
-        status = { code: grpc.status.UNAUTHENTICATED, details: `client certificate refused: ${caller.message}` };
-      } else if (!mayCall(caller.roles, rpc)) {
-        status = {
-          code: grpc.status.PERMISSION_DENIED,
-          details: `${caller.identity} with role ${caller.roles.join(',')} may not call ${rpc}`,
-        };
+      const refused = this.#authorize(caller, rpc);
+      if (refused !== undefined || !caller.ok) {
+        status = refused?.status ?? { code: grpc.status.UNAUTHENTICATED, details: 'client certificate refused' };
       } else {
         try {
           const log: ItemLog = (k, h, o) => itemEntries.push({ keyId: k, inputSha256: h, outcome: o });
@@ -232,6 +263,110 @@ export class NodeServer {
     } finally {
       this.#inFlight--;
     }
+  }
+
+  /**
+   * SignStream (revision 3): the caller is checked when the stream opens (a refusal ends it with
+   * its status and one audit entry) and again for every item, so a certificate that expires while
+   * the stream is open stops being served. Each item is a SignShare: computed, logged on its own,
+   * then answered under the client's id.
+   */
+  #signStream(call: SignStreamCall): void {
+    const opened = this.#authorize(callerOf(call, this.#opts.tls.caPem), 'SignStream');
+    if (opened !== undefined) {
+      void this.#opts.audit
+        .append({ caller: opened.label, rpc: 'SignStream', keyId: '', inputSha256: EMPTY_SHA256,
+          outcome: outcomeOf(opened.status) })
+        .then(
+          () => call.emit('error', opened.status),
+          () => call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'audit log unavailable' }),
+        );
+      return;
+    }
+    const stream: OpenStream = { pending: 0, ending: false, closing: false, call };
+    this.#streams.add(stream);
+    call.on('data', (msg: SignStreamRequest__Output) => void this.#streamItem(stream, msg));
+    call.on('end', () => {
+      stream.ending = true;
+      this.#endStreamIfIdle(stream);
+    });
+    // A cancelled or broken stream: nothing more can be written; items in flight finish and are logged.
+    call.on('cancelled', () => this.#streams.delete(stream));
+    call.on('error', () => this.#streams.delete(stream));
+  }
+
+  async #streamItem(stream: OpenStream, msg: SignStreamRequest__Output): Promise<void> {
+    const { call } = stream;
+    stream.pending++;
+    this.#inFlight++;
+    try {
+      const caller = callerOf(call, this.#opts.tls.caPem);
+      const item = msg.item;
+      const keyId = item !== null && KEY_ID_PATTERN.test(item.key_id) ? item.key_id : '';
+      const serialize = KeyShareNodeService.SignShare?.requestSerialize;
+      const input = item !== null && serialize ? sha256hex(serialize(item)) : EMPTY_SHA256;
+      let result: SignShareResult;
+      const refused = this.#authorize(caller, 'SignStream');
+      if (refused !== undefined) {
+        result = { code: refused.status.code, details: refused.status.details, share: null };
+      } else if (stream.closing) {
+        result = { code: grpc.status.UNAVAILABLE, details: 'the node is shutting down', share: null };
+      } else if (stream.pending > MAX_STREAM_IN_FLIGHT) {
+        result = {
+          code: grpc.status.RESOURCE_EXHAUSTED,
+          details: `more than ${MAX_STREAM_IN_FLIGHT} items in flight on one stream`,
+          share: null,
+        };
+      } else if (item === null) {
+        result = { code: grpc.status.INVALID_ARGUMENT, details: 'item missing', share: null };
+      } else {
+        try {
+          result = { code: grpc.status.OK, details: '', share: await this.#sign(item) };
+        } catch (err) {
+          const status = toStatus(err);
+          if (status.code === grpc.status.INTERNAL) this.#log(`SignStream item failed: ${(err as Error).name}`);
+          result = { code: status.code, details: status.details, share: null };
+        }
+      }
+      const outcome = result.code === grpc.status.OK
+        ? 'OK'
+        : outcomeOf({ code: result.code as grpc.status, details: result.details ?? '' });
+      try {
+        await this.#opts.audit.append({ caller: caller.label, rpc: 'SignStream', keyId, inputSha256: input, outcome });
+      } catch {
+        this.#log('SignStream: audit log append failed; item not answered');
+        result = { code: grpc.status.UNAVAILABLE, details: 'audit log unavailable', share: null };
+      }
+      if (this.#streams.has(stream)) call.write({ id: msg.id, result });
+    } finally {
+      stream.pending--;
+      this.#inFlight--;
+      this.#endStreamIfIdle(stream);
+    }
+  }
+
+  #endStreamIfIdle(stream: OpenStream): void {
+    if ((stream.ending || stream.closing) && stream.pending === 0 && this.#streams.delete(stream)) stream.call.end();
+  }
+
+  /** The certificate and role checks every call starts with; undefined when the caller may go on. */
+  #authorize(caller: Caller, rpc: RpcName): Refusal | undefined {
+    if (!caller.ok) {
+      return {
+        label: caller.label,
+        status: { code: grpc.status.UNAUTHENTICATED, details: `client certificate refused: ${caller.message}` },
+      };
+    }
+    if (!mayCall(caller.roles, rpc)) {
+      return {
+        label: caller.label,
+        status: {
+          code: grpc.status.PERMISSION_DENIED,
+          details: `${caller.identity} with role ${caller.roles.join(',')} may not call ${rpc}`,
+        },
+      };
+    }
+    return undefined;
   }
 
   #log(line: string): void {
@@ -401,7 +536,7 @@ export class NodeServer {
     return {
       node_id: this.#opts.nodeId,
       protocol_version: PROTOCOL_VERSION,
-      protocol_revision: PROTOCOL_REVISION,
+      protocol_revision: this.#opts.revision ?? PROTOCOL_REVISION,
       shares: this.#opts.store.countShares(),
       uptime_ms: String(Date.now() - this.#startedAt),
       in_flight: this.#inFlight,

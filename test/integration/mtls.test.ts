@@ -4,7 +4,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, createSecureContext } from 'node:tls';
-import { KeyShareNodeClient, RPC_NAMES, type RpcName } from '../../src/node/rpc/schema.js';
+import {
+  KeyShareNodeClient,
+  RPC_NAMES,
+  type RpcName,
+  type SignStreamResponse__Output,
+} from '../../src/node/rpc/schema.js';
 import { RPC_ROLES } from '../../src/node/rpc/authz.js';
 import { createCa, issueCertificate, readPrivateFile, ROLES } from '../../src/pki/index.js';
 import { startTestCluster, type TestCluster } from './helpers/cluster.js';
@@ -15,6 +20,7 @@ const REQUESTS: Record<RpcName, object> = {
   InstallShare: { key_id: 'k1', index: 1, public_key: null, sealed: null },
   SignShare: { key_id: 'k1', x: Buffer.from([2]), with_proof: false },
   SignShares: { items: [{ key_id: 'k1', x: Buffer.from([2]), with_proof: false }] },
+  SignStream: { id: 1, item: { key_id: 'k1', x: Buffer.from([2]), with_proof: false } },
   DeleteShare: { key_id: 'k1' },
   ListShares: {},
   ProveShare: { key_id: 'k1', challenge: randomBytes(32) },
@@ -40,11 +46,32 @@ describe('Node access control over mutual TLS', function () {
     return c;
   }
 
+  /** The call's error status, or null; for SignStream, the stream's end status or the one item's result. */
   function call(c: KeyShareNodeClient, rpc: RpcName, req: object = REQUESTS[rpc]): Promise<grpc.ServiceError | null> {
+    if (rpc === 'SignStream') return streamCall(c, req);
     return new Promise((resolve) => {
       const method = (c as unknown as Record<string, (...a: unknown[]) => void>)[rpc];
       if (method === undefined) throw new Error(rpc);
       method.call(c, req, { deadline: Date.now() + 5000 }, (err: grpc.ServiceError | null) => resolve(err));
+    });
+  }
+
+  function streamCall(c: KeyShareNodeClient, req: object): Promise<grpc.ServiceError | null> {
+    return new Promise((resolve) => {
+      const stream = c.SignStream({ deadline: Date.now() + 5000 });
+      let answer: grpc.ServiceError | null = null;
+      stream.on('data', (m: SignStreamResponse__Output) => {
+        const r = m.result;
+        if (r && r.code !== 0) {
+          const fields = { code: r.code, details: r.details, metadata: new grpc.Metadata() };
+          answer = Object.assign(new Error(r.details), fields);
+        }
+      });
+      stream.on('error', () => {});
+      stream.on('status', (s: grpc.StatusObject) =>
+        resolve(s.code === grpc.status.OK ? answer : Object.assign(new Error(s.details), s)));
+      stream.write(req);
+      stream.end();
     });
   }
 
@@ -130,6 +157,13 @@ describe('Node access control over mutual TLS', function () {
     const c = client(t.cluster.tlsFor('coordinator'));
     const err = await call(c, 'SignShare');
     assert.equal(err?.code, grpc.status.NOT_FOUND, err?.details);
+    const item = await call(c, 'SignStream');
+    assert.equal(item?.code, grpc.status.NOT_FOUND, item?.details);
+    assert.deepEqual(auditTail(1)[0], {
+      caller: 'coordinator[coordinator,dealer]',
+      rpc: 'SignStream',
+      outcome: 'NOT_FOUND: no share for key k1',
+    });
     assert.equal(await call(c, 'Health'), null);
     const auditor = client(t.cluster.tlsFor('auditor'));
     assert.equal(await call(auditor, 'ReadAuditLog'), null);

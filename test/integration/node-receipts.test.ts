@@ -61,10 +61,10 @@ describe('Install receipts from node processes over mutual TLS', function () {
     await t?.close();
   });
 
-  it('reports protocol version 1, revision 2 in Health', async () => {
+  it('reports protocol version 1 and its current revision (receipts came with 2) in Health', async () => {
     const h = await clientOf(0, 'auditor').health(5000);
     assert.deepEqual([h.protocol_version, h.protocol_revision], [1, PROTOCOL_REVISION]);
-    assert.equal(PROTOCOL_REVISION, 2);
+    assert.ok(PROTOCOL_REVISION >= 2);
   });
 
   it('answers an install with a receipt that verifies against the node\'s certificate', async () => {

@@ -6,6 +6,7 @@ export const RPC_ROLES: Readonly<Record<RpcName, readonly Role[]>> = {
   InstallShare: ['ceremony', 'dealer'],
   SignShare: ['coordinator'],
   SignShares: ['coordinator'],
+  SignStream: ['coordinator'],
   DeleteShare: ['ceremony', 'dealer'],
   ListShares: ['auditor'],
   ProveShare: ['auditor'],

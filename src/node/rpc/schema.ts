@@ -5,8 +5,11 @@ import { fileURLToPath } from 'node:url';
 import type { KeyShareNodeClient as GenClient } from './gen/kofn/node/v1/KeyShareNode.js';
 
 export const PROTOCOL_VERSION = 1;
-/** Additions within version 1 (docs/node-protocol.md): 2 brought install receipts and ReadAuditLog. */
-export const PROTOCOL_REVISION = 2;
+/**
+ * Additions within version 1 (docs/node-protocol.md): 2 brought install receipts and ReadAuditLog,
+ * 3 the SignStream RPC.
+ */
+export const PROTOCOL_REVISION = 3;
 export const PROTO_PATH = fileURLToPath(new URL('../../../../src/node/rpc/kofn_node_v1.proto', import.meta.url));
 
 /** Caps every message: the largest legitimate one (an InstallShare for 4096 bits, l = 64) is ~40 KiB. */
@@ -38,6 +41,7 @@ export const RPC_NAMES = [
   'InstallShare',
   'SignShare',
   'SignShares',
+  'SignStream',
   'DeleteShare',
   'ListShares',
   'ProveShare',
@@ -47,6 +51,8 @@ export const RPC_NAMES = [
 
 /** Most SignShare items in one SignShares call. */
 export const MAX_BATCH = 64;
+/** Most SignStream items one stream may have in flight at a node; more are refused one by one. */
+export const MAX_STREAM_IN_FLIGHT = 256;
 export type RpcName = (typeof RPC_NAMES)[number];
 
 export type * from './gen/kofn/node/v1/AuditHead.js';
@@ -71,4 +77,6 @@ export type * from './gen/kofn/node/v1/SignShareResponse.js';
 export type * from './gen/kofn/node/v1/SignShareResult.js';
 export type * from './gen/kofn/node/v1/SignSharesRequest.js';
 export type * from './gen/kofn/node/v1/SignSharesResponse.js';
+export type * from './gen/kofn/node/v1/SignStreamRequest.js';
+export type * from './gen/kofn/node/v1/SignStreamResponse.js';
 export type * from './gen/kofn/node/v1/ThresholdPublicKey.js';

@@ -61,14 +61,28 @@ export type Caller =
  * expired certificate as "no certificate"; so the TLS socket is read through grpc-js's call object
  * (pinned by the lockfile, and the mTLS integration test fails if that path moves), falling back to
  * the public API. Verification itself is always ours: `verifyPeerCertificate`.
+ *
+ * A connection's certificate cannot change (TLS 1.3 has no renegotiation, and post-handshake
+ * authentication is not enabled), so it is read once per socket: `getPeerCertificate()` builds a
+ * large object with several fingerprints, which would otherwise be paid on every call.
  */
-function presentedCertificate(call: grpc.ServerUnaryCall<unknown, unknown>): Buffer | undefined {
+const bySocket = new WeakMap<TLSSocket, Buffer | undefined>();
+
+/** Any server-side call, unary or streaming. */
+type PeerCall = Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getAuthContext'>;
+
+function presentedCertificate(call: PeerCall): Buffer | undefined {
   const raw = (c: { raw?: unknown } | undefined) =>
     c && Buffer.isBuffer(c.raw) && c.raw.length > 0 ? c.raw : undefined;
   try {
     const socket = (call as unknown as { call?: { stream?: { session?: { socket?: unknown } } } }).call?.stream
       ?.session?.socket;
-    if (socket instanceof TLSSocket) return raw(socket.getPeerCertificate());
+    if (socket instanceof TLSSocket) {
+      if (bySocket.has(socket)) return bySocket.get(socket);
+      const cert = raw(socket.getPeerCertificate());
+      bySocket.set(socket, cert);
+      return cert;
+    }
     return raw(call.getAuthContext()?.sslPeerCertificate);
   } catch {
     return undefined;
@@ -76,7 +90,7 @@ function presentedCertificate(call: grpc.ServerUnaryCall<unknown, unknown>): Buf
 }
 
 /** Who is calling, checked against the pinned CA now. Never throws. */
-export function callerOf(call: grpc.ServerUnaryCall<unknown, unknown>, caPem: string): Caller {
+export function callerOf(call: PeerCall, caPem: string): Caller {
   const v = verifyPeerCertificate(presentedCertificate(call), caPem);
   if (v.ok) return { ok: true, identity: v.identity, roles: v.roles, label: `${v.identity}[${v.roles.join(',')}]` };
   return { ok: false, reason: v.reason, message: v.message, label: `unauthenticated(${v.reason})` };

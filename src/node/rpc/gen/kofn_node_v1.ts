@@ -24,6 +24,8 @@ import type { SignShareResponse as _kofn_node_v1_SignShareResponse, SignShareRes
 import type { SignShareResult as _kofn_node_v1_SignShareResult, SignShareResult__Output as _kofn_node_v1_SignShareResult__Output } from './kofn/node/v1/SignShareResult.js';
 import type { SignSharesRequest as _kofn_node_v1_SignSharesRequest, SignSharesRequest__Output as _kofn_node_v1_SignSharesRequest__Output } from './kofn/node/v1/SignSharesRequest.js';
 import type { SignSharesResponse as _kofn_node_v1_SignSharesResponse, SignSharesResponse__Output as _kofn_node_v1_SignSharesResponse__Output } from './kofn/node/v1/SignSharesResponse.js';
+import type { SignStreamRequest as _kofn_node_v1_SignStreamRequest, SignStreamRequest__Output as _kofn_node_v1_SignStreamRequest__Output } from './kofn/node/v1/SignStreamRequest.js';
+import type { SignStreamResponse as _kofn_node_v1_SignStreamResponse, SignStreamResponse__Output as _kofn_node_v1_SignStreamResponse__Output } from './kofn/node/v1/SignStreamResponse.js';
 import type { ThresholdPublicKey as _kofn_node_v1_ThresholdPublicKey, ThresholdPublicKey__Output as _kofn_node_v1_ThresholdPublicKey__Output } from './kofn/node/v1/ThresholdPublicKey.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -57,6 +59,8 @@ export interface ProtoGrpcType {
         SignShareResult: MessageTypeDefinition<_kofn_node_v1_SignShareResult, _kofn_node_v1_SignShareResult__Output>
         SignSharesRequest: MessageTypeDefinition<_kofn_node_v1_SignSharesRequest, _kofn_node_v1_SignSharesRequest__Output>
         SignSharesResponse: MessageTypeDefinition<_kofn_node_v1_SignSharesResponse, _kofn_node_v1_SignSharesResponse__Output>
+        SignStreamRequest: MessageTypeDefinition<_kofn_node_v1_SignStreamRequest, _kofn_node_v1_SignStreamRequest__Output>
+        SignStreamResponse: MessageTypeDefinition<_kofn_node_v1_SignStreamResponse, _kofn_node_v1_SignStreamResponse__Output>
         ThresholdPublicKey: MessageTypeDefinition<_kofn_node_v1_ThresholdPublicKey, _kofn_node_v1_ThresholdPublicKey__Output>
       }
     }

@@ -18,6 +18,8 @@ import type { SignShareRequest as _kofn_node_v1_SignShareRequest, SignShareReque
 import type { SignShareResponse as _kofn_node_v1_SignShareResponse, SignShareResponse__Output as _kofn_node_v1_SignShareResponse__Output } from '../../../kofn/node/v1/SignShareResponse.js';
 import type { SignSharesRequest as _kofn_node_v1_SignSharesRequest, SignSharesRequest__Output as _kofn_node_v1_SignSharesRequest__Output } from '../../../kofn/node/v1/SignSharesRequest.js';
 import type { SignSharesResponse as _kofn_node_v1_SignSharesResponse, SignSharesResponse__Output as _kofn_node_v1_SignSharesResponse__Output } from '../../../kofn/node/v1/SignSharesResponse.js';
+import type { SignStreamRequest as _kofn_node_v1_SignStreamRequest, SignStreamRequest__Output as _kofn_node_v1_SignStreamRequest__Output } from '../../../kofn/node/v1/SignStreamRequest.js';
+import type { SignStreamResponse as _kofn_node_v1_SignStreamResponse, SignStreamResponse__Output as _kofn_node_v1_SignStreamResponse__Output } from '../../../kofn/node/v1/SignStreamResponse.js';
 
 export interface KeyShareNodeClient extends grpc.Client {
   /**
@@ -144,6 +146,21 @@ export interface KeyShareNodeClient extends grpc.Client {
   signShares(argument: _kofn_node_v1_SignSharesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_kofn_node_v1_SignSharesResponse__Output>): grpc.ClientUnaryCall;
   signShares(argument: _kofn_node_v1_SignSharesRequest, callback: grpc.requestCallback<_kofn_node_v1_SignSharesResponse__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * Coordinator role (revision 3): SignShare requests on one long-lived stream. Each item carries
+   * an id chosen by the client; its result comes back with that id, in completion order, and each
+   * item is logged on its own. Access is checked when the stream opens and again for every item.
+   */
+  SignStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_kofn_node_v1_SignStreamRequest, _kofn_node_v1_SignStreamResponse__Output>;
+  SignStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_kofn_node_v1_SignStreamRequest, _kofn_node_v1_SignStreamResponse__Output>;
+  /**
+   * Coordinator role (revision 3): SignShare requests on one long-lived stream. Each item carries
+   * an id chosen by the client; its result comes back with that id, in completion order, and each
+   * item is logged on its own. Access is checked when the stream opens and again for every item.
+   */
+  signStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_kofn_node_v1_SignStreamRequest, _kofn_node_v1_SignStreamResponse__Output>;
+  signStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_kofn_node_v1_SignStreamRequest, _kofn_node_v1_SignStreamResponse__Output>;
+  
 }
 
 export interface KeyShareNodeHandlers extends grpc.UntypedServiceImplementation {
@@ -189,6 +206,13 @@ export interface KeyShareNodeHandlers extends grpc.UntypedServiceImplementation 
    */
   SignShares: grpc.handleUnaryCall<_kofn_node_v1_SignSharesRequest__Output, _kofn_node_v1_SignSharesResponse>;
   
+  /**
+   * Coordinator role (revision 3): SignShare requests on one long-lived stream. Each item carries
+   * an id chosen by the client; its result comes back with that id, in completion order, and each
+   * item is logged on its own. Access is checked when the stream opens and again for every item.
+   */
+  SignStream: grpc.handleBidiStreamingCall<_kofn_node_v1_SignStreamRequest__Output, _kofn_node_v1_SignStreamResponse>;
+  
 }
 
 export interface KeyShareNodeDefinition extends grpc.ServiceDefinition {
@@ -200,4 +224,5 @@ export interface KeyShareNodeDefinition extends grpc.ServiceDefinition {
   ReadAuditLog: MethodDefinition<_kofn_node_v1_ReadAuditLogRequest, _kofn_node_v1_ReadAuditLogResponse, _kofn_node_v1_ReadAuditLogRequest__Output, _kofn_node_v1_ReadAuditLogResponse__Output>
   SignShare: MethodDefinition<_kofn_node_v1_SignShareRequest, _kofn_node_v1_SignShareResponse, _kofn_node_v1_SignShareRequest__Output, _kofn_node_v1_SignShareResponse__Output>
   SignShares: MethodDefinition<_kofn_node_v1_SignSharesRequest, _kofn_node_v1_SignSharesResponse, _kofn_node_v1_SignSharesRequest__Output, _kofn_node_v1_SignSharesResponse__Output>
+  SignStream: MethodDefinition<_kofn_node_v1_SignStreamRequest, _kofn_node_v1_SignStreamResponse, _kofn_node_v1_SignStreamRequest__Output, _kofn_node_v1_SignStreamResponse__Output>
 }
