@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NodeClient } from '../coordinator/node-client.js';
@@ -53,7 +54,9 @@ export class LocalCluster {
     const argv = opts.argv ? opts.argv(config) : [CLI_PATH, 'node', 'start', '--config', config];
     const child = spawn(process.execPath, argv, {
       stdio: ['ignore', out, out],
-      env: { ...process.env, ...opts.env },
+      // The share exponentiations run on libuv's pool (4 threads by default). The local nodes share
+      // this machine's cores, and more threads than cores only time-slice the exponentiations.
+      env: { UV_THREADPOOL_SIZE: String(availableParallelism()), ...process.env, ...opts.env },
     });
     closeSync(out);
     this.#children.set(id, child);
