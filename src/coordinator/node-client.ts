@@ -76,6 +76,15 @@ export const SIGN_CALLS_IN_FLIGHT = 2;
  */
 export const STREAM_WINDOW = 32;
 
+const LATE = 'deadline passed while queued for this node';
+
+/** Rejects a queued share request whose deadline passed before it could be sent; false if it is still on time. */
+function dropIfLate(q: Queued, now = Date.now()): boolean {
+  if (now < q.notAfter) return false;
+  q.reject(new Error(LATE));
+  return true;
+}
+
 interface Queued {
   req: SignShareRequest;
   timeoutMs: number;
@@ -156,7 +165,7 @@ export class NodeClient {
     if (this.#inFlight >= this.#maxInFlight) await new Promise<void>((r) => this.#waiting.push(r));
     this.#inFlight++;
     try {
-      if (Date.now() >= notAfter) throw new Error('deadline passed while queued for this node');
+      if (Date.now() >= notAfter) throw new Error(LATE);
       return await this.#send(method, req, timeoutMs, waitForReady);
     } finally {
       this.#inFlight--;
@@ -221,10 +230,7 @@ export class NodeClient {
     while (this.#stream.inFlight < STREAM_WINDOW && this.#streamQueue.length > 0) {
       const q = this.#streamQueue.shift();
       if (q === undefined) break;
-      if (Date.now() >= q.notAfter) {
-        q.reject(new Error('deadline passed while queued for this node'));
-        continue;
-      }
+      if (dropIfLate(q)) continue;
       const started = performance.now();
       this.#stream.send(q.req, q.timeoutMs).then(
         (res) => {
@@ -251,11 +257,7 @@ export class NodeClient {
   #pumpSigns(): void {
     while (this.#signCalls < SIGN_CALLS_IN_FLIGHT && this.#signQueue.length > 0) {
       const now = Date.now();
-      const batch = this.#signQueue.splice(0, MAX_BATCH).filter((q) => {
-        if (q.notAfter > now) return true;
-        q.reject(new Error('deadline passed while queued for this node'));
-        return false;
-      });
+      const batch = this.#signQueue.splice(0, MAX_BATCH).filter((q) => !dropIfLate(q, now));
       if (batch.length === 0) continue;
       this.#signCalls++;
       void this.#sendSigns(batch).finally(() => {

@@ -237,13 +237,13 @@ export class NodeServer {
       let status: { code: grpc.status; details: string } | undefined;
       let response: Res | undefined;
       const itemEntries: { keyId: string; inputSha256: string; outcome: string }[] = [];
-      const refused = this.#authorize(caller, rpc);
-      if (refused !== undefined || !caller.ok) {
-        status = refused?.status ?? { code: grpc.status.UNAUTHENTICATED, details: 'client certificate refused' };
+      const allowed = this.#authorize(caller, rpc);
+      if ('status' in allowed) {
+        status = allowed.status;
       } else {
         try {
           const log: ItemLog = (k, h, o) => itemEntries.push({ keyId: k, inputSha256: h, outcome: o });
-          response = await work(call.request, caller, log);
+          response = await work(call.request, allowed, log);
         } catch (err) {
           status = toStatus(err);
           if (status.code === grpc.status.INTERNAL) this.#log(`${rpc} failed: ${(err as Error).name}`);
@@ -273,7 +273,7 @@ export class NodeServer {
    */
   #signStream(call: SignStreamCall): void {
     const opened = this.#authorize(callerOf(call, this.#opts.tls.caPem), 'SignStream');
-    if (opened !== undefined) {
+    if ('status' in opened) {
       void this.#opts.audit
         .append({ caller: opened.label, rpc: 'SignStream', keyId: '', inputSha256: EMPTY_SHA256,
           outcome: outcomeOf(opened.status) })
@@ -301,38 +301,22 @@ export class NodeServer {
     this.#inFlight++;
     try {
       const caller = callerOf(call, this.#opts.tls.caPem);
-      const item = msg.item;
-      const keyId = item !== null && KEY_ID_PATTERN.test(item.key_id) ? item.key_id : '';
-      const serialize = KeyShareNodeService.SignShare?.requestSerialize;
-      const input = item !== null && serialize ? sha256hex(serialize(item)) : EMPTY_SHA256;
-      let result: SignShareResult;
-      const refused = this.#authorize(caller, 'SignStream');
-      if (refused !== undefined) {
-        result = { code: refused.status.code, details: refused.status.details, share: null };
-      } else if (stream.closing) {
-        result = { code: grpc.status.UNAVAILABLE, details: 'the node is shutting down', share: null };
-      } else if (stream.pending > MAX_STREAM_IN_FLIGHT) {
-        result = {
+      const allowed = this.#authorize(caller, 'SignStream');
+      let refused: { code: grpc.status; details: string } | undefined;
+      if ('status' in allowed) refused = allowed.status;
+      else if (stream.closing) refused = { code: grpc.status.UNAVAILABLE, details: 'the node is shutting down' };
+      else if (stream.pending > MAX_STREAM_IN_FLIGHT) {
+        refused = {
           code: grpc.status.RESOURCE_EXHAUSTED,
           details: `more than ${MAX_STREAM_IN_FLIGHT} items in flight on one stream`,
-          share: null,
         };
-      } else if (item === null) {
-        result = { code: grpc.status.INVALID_ARGUMENT, details: 'item missing', share: null };
-      } else {
-        try {
-          result = { code: grpc.status.OK, details: '', share: await this.#sign(item) };
-        } catch (err) {
-          const status = toStatus(err);
-          if (status.code === grpc.status.INTERNAL) this.#log(`SignStream item failed: ${(err as Error).name}`);
-          result = { code: status.code, details: status.details, share: null };
-        }
       }
-      const outcome = result.code === grpc.status.OK
-        ? 'OK'
-        : outcomeOf({ code: result.code as grpc.status, details: result.details ?? '' });
+      const signed = await this.#signItem(msg.item, refused);
+      let result = signed.result;
       try {
-        await this.#opts.audit.append({ caller: caller.label, rpc: 'SignStream', keyId, inputSha256: input, outcome });
+        await this.#opts.audit.append({
+          caller: caller.label, rpc: 'SignStream', keyId: signed.keyId, inputSha256: signed.input, outcome: signed.outcome,
+        });
       } catch {
         this.#log('SignStream: audit log append failed; item not answered');
         result = { code: grpc.status.UNAVAILABLE, details: 'audit log unavailable', share: null };
@@ -349,8 +333,8 @@ export class NodeServer {
     if ((stream.ending || stream.closing) && stream.pending === 0 && this.#streams.delete(stream)) stream.call.end();
   }
 
-  /** The certificate and role checks every call starts with; undefined when the caller may go on. */
-  #authorize(caller: Caller, rpc: RpcName): Refusal | undefined {
+  /** The certificate and role checks every call starts with: the caller who may go on, or the refusal. */
+  #authorize(caller: Caller, rpc: RpcName): Refusal | (Caller & { ok: true }) {
     if (!caller.ok) {
       return {
         label: caller.label,
@@ -366,7 +350,7 @@ export class NodeServer {
         },
       };
     }
-    return undefined;
+    return caller;
   }
 
   #log(line: string): void {
@@ -462,23 +446,41 @@ export class NodeServer {
   /** Each item is its own SignShare: computed in parallel, answered and logged on its own. */
   async #signMany(req: SignSharesRequest__Output, items: ItemLog): Promise<SignSharesResponse> {
     if (req.items.length === 0 || req.items.length > MAX_BATCH) throw invalid(`items must number 1..${MAX_BATCH}`);
-    const serialize = KeyShareNodeService.SignShare?.requestSerialize;
     const results = await Promise.all(
       req.items.map(async (item) => {
-        const keyId = KEY_ID_PATTERN.test(item.key_id) ? item.key_id : '';
-        const input = sha256hex(serialize ? serialize(item) : Buffer.alloc(0));
-        try {
-          const share = await this.#sign(item);
-          items(keyId, input, 'OK');
-          return { code: grpc.status.OK, details: '', share };
-        } catch (err) {
-          const status = toStatus(err);
-          items(keyId, input, outcomeOf(status));
-          return { code: status.code, details: status.details, share: null };
-        }
+        const r = await this.#signItem(item);
+        items(r.keyId, r.input, r.outcome);
+        return r.result;
       }),
     );
     return { results };
+  }
+
+  /**
+   * One SignShare item of SignShares or SignStream, answered as a result rather than thrown, with
+   * what its audit entry records: the key id (empty if malformed), the SHA-256 of the serialized
+   * item and the outcome. `refused` answers it without looking at it.
+   */
+  async #signItem(
+    item: SignShareRequest__Output | null,
+    refused?: { code: grpc.status; details: string },
+  ): Promise<{ keyId: string; input: string; outcome: string; result: SignShareResult }> {
+    const keyId = item !== null && KEY_ID_PATTERN.test(item.key_id) ? item.key_id : '';
+    const serialize = KeyShareNodeService.SignShare?.requestSerialize;
+    const input = item !== null && serialize ? sha256hex(serialize(item)) : EMPTY_SHA256;
+    let status = refused;
+    if (status === undefined && item !== null) {
+      try {
+        const share = await this.#sign(item);
+        return { keyId, input, outcome: 'OK', result: { code: grpc.status.OK, details: '', share } };
+      } catch (err) {
+        status = toStatus(err);
+        if (status.code === grpc.status.INTERNAL) this.#log(`SignShare item failed: ${(err as Error).name}`);
+      }
+    }
+    // Neither refused nor signed: the item was missing.
+    const { code, details } = status ?? { code: grpc.status.INVALID_ARGUMENT, details: 'item missing' };
+    return { keyId, input, outcome: outcomeOf({ code, details }), result: { code, details, share: null } };
   }
 
   #delete(req: DeleteShareRequest__Output): DeleteShareResponse {
