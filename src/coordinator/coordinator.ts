@@ -12,7 +12,7 @@ import * as grpc from '@grpc/grpc-js';
 import { log } from 'node:console';
 import { randomUUID } from 'node:crypto';
 import type { DealtKey, SignatureShare, ThresholdPublicKey } from '../threshold/rsa/index.js';
-import { combineShares, ThresholdError } from '../threshold/rsa/index.js';
+import { combineShares, ThresholdError, verifyShareProof } from '../threshold/rsa/index.js';
 import { sealShare } from '../node/envelope.js';
 import { fromBytes, publicKeyToMessage, toBytes } from '../node/rpc/convert.js';
 import type { TlsMaterial } from '../node/rpc/tls.js';
@@ -99,16 +99,20 @@ export class Coordinator {
         if (!(err instanceof ThresholdError) || err.code !== 'PROOFS_NEEDED') throw err;
       }
       this.#log(`coordinator: key ${key.keyId}: optimistic combination failed; asking every node for proofs`);
-      const proven = await this.#gather(key, x, slots, pub.l, true, deadline, why);
+      const answers = await this.#gather(key, x, slots, pub.l, true, deadline, why);
+      // Every proof of this round is checked, not only those the combination needs: combined
+      // optimistically, the first k honest shares would succeed and a liar answering later would
+      // go unnamed and be asked again.
+      const proves = ({ index, share }: (typeof answers)[number]) =>
+        share.proof !== undefined && verifyShareProof(pub, x, index, share.xi, share.proof);
+      const lying = answers.filter((a) => !proves(a)).map((a) => a.index);
+      const faulty = this.#blame(key, slots, lying, why);
+      const proven = answers.filter((a) => !lying.includes(a.index));
       try {
         const r = combineShares(pub, x, proven.map((p) => p.share));
-        const faulty = this.#blame(key, slots, r.invalid, why);
         return { y: r.y, signers: r.used.map((i) => slotOf(slots, i).node.id), faulty };
       } catch (err) {
-        if (err instanceof ThresholdError) this.#blame(key, slots, err.invalid, why);
-        if (!(err instanceof ThresholdError) || !['NOT_ENOUGH_SHARES', 'PROOFS_NEEDED'].includes(err.code)) {
-          throw err;
-        }
+        if (!(err instanceof ThresholdError) || err.code !== 'NOT_ENOUGH_SHARES') throw err;
       }
     }
     const missing = Object.entries(why).map(([id, reason]) => `${id} (${reason})`).join(', ');
