@@ -28,6 +28,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "public_inverse.h"
+
 /* ---------- error helpers ---------------------------------------------------------------- */
 
 #define NAPI_OK(call)                                                                              \
@@ -326,8 +328,8 @@ static napi_value js_modulus(napi_env env, napi_callback_info info) {
 }
 
 /* multiPowPublic(mod, bases: bigint[], exps: bigint[]): bigint = prod bases[i]^exps[i] mod n.
- * Negative exponents are gathered in a separate product and inverted once at the end: a modular
- * inverse costs about ten small exponentiations, so one inversion per call instead of one per base. */
+ * Negative exponents are gathered in a separate product and inverted once at the end (with GMP,
+ * public_inverse.c), so one inversion per call instead of one per base. */
 static napi_value js_multi_pow_public(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   if (!get_args(env, info, 3, argv)) return NULL;
@@ -375,8 +377,10 @@ static napi_value js_multi_pow_public(napi_env env, napi_callback_info info) {
     }
   }
   if (have_neg) {
-    if (BN_mod_inverse(t, neg, m->n, ctx) == NULL) {
-      throw_code(env, "KOFN_BN_NOT_INVERTIBLE", "value has no inverse modulo n");
+    int inv = kofn_public_mod_inverse(t, neg, m->n);
+    if (inv <= 0) {
+      if (inv == 0) throw_code(env, "KOFN_BN_NOT_INVERTIBLE", "value has no inverse modulo n");
+      else throw_code(env, "KOFN_BN_NOMEM", "out of memory");
       goto done;
     }
     if (!BN_mod_mul(pos, pos, t, m->n, ctx)) {
