@@ -15,7 +15,7 @@ import { CLI_PATH, LocalCluster } from '../src/cluster/processes.js';
 import { Coordinator } from '../src/coordinator/coordinator.js';
 import { native } from '../src/threshold/native.js';
 import { generateKey, messageRepresentative } from '../src/threshold/rsa/index.js';
-import { table } from './stats.js';
+import { cpuMs, table } from './stats.js';
 
 const N = 5;
 const K = 3;
@@ -46,16 +46,24 @@ try {
     const digest = createHash('sha256').update(`www${i}.example. 300 IN A 192.0.2.1`).digest();
     return messageRepresentative({ scheme: 'pkcs1', hash: 'sha256', digest }, 2048);
   });
-  // Warm-up: TLS sessions, share caches in every node, JIT.
+  // Warm-up: TLS sessions, JIT, and the share cache of every node. One at a time, the coordinator
+  // asks only the three fastest nodes, so a concurrent round follows that reaches all five.
   for (let i = 0; i < 50; i++) await coordinator.sign(key, xs[i % xs.length] ?? 1n);
+  await Promise.all(
+    Array.from({ length: 32 }, async (_, j) => {
+      for (let i = 0; i < 30; i++) await coordinator.sign(key, xs[(i * 32 + j) % xs.length] ?? 1n);
+    }),
+  );
 
   const rows: string[][] = [];
   const results = new Map<number, { rate: number; p50: number; p99: number }>();
+  const pids = local.ids.map((id) => local.pid(id) ?? 0);
   for (const c of LEVELS) {
     const lat: number[] = [];
     let next = 0;
     const until = performance.now() + SECONDS * 1000;
     const started = performance.now();
+    const cpuBefore = cpuMs(pids);
     await Promise.all(
       Array.from({ length: c }, async () => {
         while (performance.now() < until) {
@@ -67,23 +75,36 @@ try {
       }),
     );
     const elapsed = (performance.now() - started) / 1000;
+    const cpuAfter = cpuMs(pids);
+    const cpu = cpuBefore === undefined || cpuAfter === undefined ? Number.NaN : (cpuAfter - cpuBefore) / lat.length;
     lat.sort((a, b) => a - b);
     const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? Number.NaN;
     const r = { rate: lat.length / elapsed, p50: pct(0.5), p99: pct(0.99) };
     results.set(c, r);
-    rows.push([String(c), r.rate.toFixed(1), `${r.p50.toFixed(2)} ms`, `${r.p99.toFixed(2)} ms`, (r.rate / limit).toFixed(2)]);
+    rows.push([
+      String(c), r.rate.toFixed(1), `${r.p50.toFixed(2)} ms`, `${r.p99.toFixed(2)} ms`, (r.rate / limit).toFixed(2),
+      Number.isNaN(cpu) ? '—' : `${cpu.toFixed(2)} ms`,
+    ]);
   }
 
   console.log(`\nkofn cluster, ${K}-of-${N} node processes on loopback, RSA-2048, ${SECONDS} s per level`);
   console.log(`t_modexp (BN_mod_exp_mont_consttime, 2048-bit exponent) = ${tModexpMs.toFixed(3)} ms`);
   console.log(`limit = ${cores} cores / (${K} × t_modexp) = ${limit.toFixed(0)} signatures/s\n`);
-  console.log(table(['concurrency', 'signatures/s', 'p50', 'p99', '÷ limit'], rows));
-  const best = Math.max(...LEVELS.filter((c) => c >= 8).map((c) => results.get(c)?.rate ?? 0));
-  const p50at1 = results.get(1)?.p50 ?? Number.NaN;
+  console.log(table(['concurrency', 'signatures/s', 'p50', 'p99', '÷ limit', 'CPU/signature'], rows));
+  const needCpu = (cores / (0.8 * limit)) * 1000;
   console.log(
-    `\ngoals: throughput ≥ 0.8 × limit at concurrency ≥ 8: ${best >= 0.8 * limit ? 'met' : 'NOT met'} ` +
-    `(${(best / limit).toFixed(2)}); p50 at concurrency 1 ≤ 2 × t_modexp + 1 ms = ` +
-    `${(2 * tModexpMs + 1).toFixed(2)} ms: ${p50at1 <= 2 * tModexpMs + 1 ? 'met' : 'NOT met'} (${p50at1.toFixed(2)} ms)`,
+    `\nCPU/signature: user + system time of the coordinator and all nodes; the floor is ${K} × t_modexp = ` +
+    `${(K * tModexpMs).toFixed(2)} ms, and 0.8 × limit needs ≤ ${needCpu.toFixed(2)} ms.`,
+  );
+  // "At concurrency ≥ 8": every such level must reach it, not only the best one.
+  const high = LEVELS.filter((c) => c >= 8).map((c) => results.get(c)?.rate ?? 0);
+  const worst = high.length > 0 ? Math.min(...high) : Number.NaN;
+  const p50at1 = results.get(1)?.p50 ?? Number.NaN;
+  const verdict = (ok: boolean, measured: number) => (Number.isNaN(measured) ? 'not measured' : ok ? 'met' : 'NOT met');
+  console.log(
+    `\ngoals: throughput ≥ 0.8 × limit at every concurrency ≥ 8: ${verdict(worst >= 0.8 * limit, worst)} ` +
+    `(${(worst / limit).toFixed(2)}); p50 at concurrency 1 ≤ 2 × t_modexp + 1 ms = ` +
+    `${(2 * tModexpMs + 1).toFixed(2)} ms: ${verdict(p50at1 <= 2 * tModexpMs + 1, p50at1)} (${p50at1.toFixed(2)} ms)`,
   );
 } finally {
   coordinator.close();

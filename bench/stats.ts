@@ -1,4 +1,5 @@
 /** Small timing helpers for benchmarks: medians of per-operation samples, never asserted in tests. */
+import { readFileSync } from 'node:fs';
 
 export interface Measure {
   /** Median time per operation, in microseconds. */
@@ -35,3 +36,28 @@ export function table(header: readonly string[], rows: readonly (readonly string
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
+
+/**
+ * CPU time (user + system) consumed so far by this process and the given child processes, in
+ * milliseconds; undefined where /proc is not there to read the children. Throughput at saturation
+ * is cores ÷ CPU per operation, and CPU time is steadier than wall time on a shared machine.
+ */
+export function cpuMs(pids: readonly number[]): number | undefined {
+  const self = process.cpuUsage();
+  let ms = (self.user + self.system) / 1000;
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return undefined;
+    }
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th, in ticks.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  }
+  return ms;
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS = 100;
