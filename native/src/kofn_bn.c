@@ -28,7 +28,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "public_inverse.h"
+#include "multi_pow.h"
 
 /* ---------- error helpers ---------------------------------------------------------------- */
 
@@ -327,9 +327,8 @@ static napi_value js_modulus(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* multiPowPublic(mod, bases: bigint[], exps: bigint[]): bigint = prod bases[i]^exps[i] mod n.
- * Negative exponents are gathered in a separate product and inverted once at the end (with GMP,
- * public_inverse.c), so one inversion per call instead of one per base. */
+/* multiPowPublic(mod, bases: bigint[], exps: bigint[]): bigint = prod bases[i]^exps[i] mod n, for
+ * public values (multi_pow.c); negative exponents invert their bases. */
 static napi_value js_multi_pow_public(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   if (!get_args(env, info, 3, argv)) return NULL;
@@ -343,11 +342,12 @@ static napi_value js_multi_pow_public(napi_env env, napi_callback_info info) {
   NAPI_OK(napi_get_array_length(env, argv[2], &ne));
   if (nb != ne || nb == 0 || nb > 256) return ARG_ERR("bases and exps must be equal, non-empty arrays");
 
+  BIGNUM *bases[256] = {0}, *exps[256] = {0};
+  int neg[256] = {0};
   BN_CTX *ctx = BN_CTX_new();
-  BIGNUM *pos = BN_new(), *neg = BN_new(), *t = BN_new();
+  BIGNUM *r = BN_new();
   napi_value out = NULL;
-  int have_neg = 0;
-  if (ctx == NULL || pos == NULL || neg == NULL || t == NULL || !BN_one(pos) || !BN_one(neg)) {
+  if (ctx == NULL || r == NULL) {
     throw_code(env, "KOFN_BN_NOMEM", "out of memory");
     goto done;
   }
@@ -357,42 +357,20 @@ static napi_value js_multi_pow_public(napi_env env, napi_callback_info info) {
       throw_napi_failure(env);
       goto done;
     }
-    int is_neg = 0;
-    BIGNUM *b = residue_from_bigint(env, bv, m);
-    if (b == NULL) goto done;
-    BIGNUM *e = bn_from_bigint(env, ev, &is_neg);
-    if (e == NULL) {
-      BN_free(b);
-      goto done;
-    }
-    BN_set_negative(e, 0);
-    BIGNUM *acc = is_neg ? neg : pos;
-    have_neg |= is_neg;
-    int ok = BN_mod_exp_mont(t, b, e, m->n, ctx, m->mont) && BN_mod_mul(acc, acc, t, m->n, ctx);
-    BN_free(b);
-    BN_free(e);
-    if (!ok) {
-      throw_code(env, "KOFN_BN_OPENSSL", "modular exponentiation failed");
-      goto done;
-    }
+    if ((bases[i] = residue_from_bigint(env, bv, m)) == NULL) goto done;
+    if ((exps[i] = bn_from_bigint(env, ev, &neg[i])) == NULL) goto done;
+    BN_set_negative(exps[i], 0);
   }
-  if (have_neg) {
-    int inv = kofn_public_mod_inverse(t, neg, m->n);
-    if (inv <= 0) {
-      if (inv == 0) throw_code(env, "KOFN_BN_NOT_INVERTIBLE", "value has no inverse modulo n");
-      else throw_code(env, "KOFN_BN_NOMEM", "out of memory");
-      goto done;
-    }
-    if (!BN_mod_mul(pos, pos, t, m->n, ctx)) {
-      throw_code(env, "KOFN_BN_OPENSSL", "modular multiplication failed");
-      goto done;
-    }
-  }
-  out = bigint_from_bn(env, pos);
+  int rc = kofn_multi_pow_public(r, bases, exps, neg, nb, m->n, m->mont, ctx);
+  if (rc == 0) throw_code(env, "KOFN_BN_NOT_INVERTIBLE", "value has no inverse modulo n");
+  else if (rc < 0) throw_code(env, "KOFN_BN_OPENSSL", "modular exponentiation failed");
+  else out = bigint_from_bn(env, r);
 done:
-  BN_free(pos);
-  BN_free(neg);
-  BN_free(t);
+  for (uint32_t i = 0; i < nb; i++) {
+    BN_free(bases[i]);
+    BN_free(exps[i]);
+  }
+  BN_free(r);
   BN_CTX_free(ctx);
   return out;
 }

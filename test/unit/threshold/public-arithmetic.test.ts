@@ -31,7 +31,7 @@ function randomUnit(n: bigint, bytes: number): bigint {
 }
 
 describe('Public multi-exponentiation', () => {
-  it('inverts negative exponents as the BigInt reference does, for 2048-bit moduli and edge bases', () => {
+  it('agrees with the BigInt reference for 2048-bit moduli, edge bases, and short and long exponents of either sign', () => {
     for (let round = 0; round < 20; round++) {
       const n = BigInt(`0x${randomBytes(256).toString('hex')}`) | (1n << 2047n) | 1n;
       const mod = native.modulus(n);
@@ -40,6 +40,10 @@ describe('Public multi-exponentiation', () => {
       const exps = [-3n, -(2n ** 20n) - 7n, -1n, 12345n, -65537n, 0n];
       const want = bases.reduce((acc, b, i) => (acc * powMod(b, exps[i] ?? 0n, n)) % n, 1n);
       assert.equal(native.multiPowPublic(mod, bases, exps), want);
+      // Exponents as long as a proof's z take the windowed path instead of the shared squarings.
+      const big = [randomUnit(n, 288), -randomUnit(n, 288), 3n, -(2n ** 64n), 2n ** 64n + 1n, 0n];
+      const wantBig = bases.reduce((acc, b, i) => (acc * powMod(b, big[i] ?? 0n, n)) % n, 1n);
+      assert.equal(native.multiPowPublic(mod, bases, big), wantBig);
       for (const [i, b] of bases.entries()) {
         assert.equal(native.multiPowPublic(mod, [b], [-1n]), invert(b, n), `base ${i}`);
       }
@@ -52,6 +56,11 @@ describe('Public multi-exponentiation', () => {
     for (const b of [101n, 103n * 5n, 0n]) {
       assert.throws(() => native.multiPowPublic(mod, [b], [-2n]), { code: 'KOFN_BN_NOT_INVERTIBLE' });
     }
+    // One bad base among several inverted together spoils the whole batch, and is refused.
+    assert.throws(() => native.multiPowPublic(mod, [2n, 101n, 3n], [-1n, -5n, -1n]), { code: 'KOFN_BN_NOT_INVERTIBLE' });
+    assert.throws(() => native.multiPowPublic(mod, [2n, 101n], [-1n, -(2n ** 70n)]), { code: 'KOFN_BN_NOT_INVERTIBLE' });
     assert.equal(native.multiPowPublic(mod, [0n], [2n]), 0n);
+    assert.equal(native.multiPowPublic(mod, [0n, 5n], [0n, 0n]), 1n);
+    assert.equal(native.multiPowPublic(mod, [0n], [-0n]), 1n);
   });
 });
