@@ -13,9 +13,8 @@ import { loadCluster } from '../src/cluster/cluster-file.js';
 import { initCluster } from '../src/cluster/init.js';
 import { CLI_PATH, LocalCluster } from '../src/cluster/processes.js';
 import { Coordinator } from '../src/coordinator/coordinator.js';
-import { native } from '../src/threshold/native.js';
 import { generateKey, messageRepresentative } from '../src/threshold/rsa/index.js';
-import { cpuMs, table } from './stats.js';
+import { cpuMs, modexpMs, table } from './stats.js';
 
 const N = 5;
 const K = 3;
@@ -37,7 +36,7 @@ const coordinator = new Coordinator({ tls: cluster.tlsFor('coordinator'), nodes:
 try {
   const dealt = await generateKey({ bits: 2048, shares: N, threshold: K });
   const key = await coordinator.installKey('bench-2048', dealt, local.ids);
-  const tModexpMs = native.benchModexpConsttime(dealt.publicKey.modulus, 300) / 1e6;
+  const tModexpMs = modexpMs(dealt.publicKey.modulus);
   for (const s of dealt.shares) s.destroy();
   const cores = availableParallelism();
   const limit = cores / (K * (tModexpMs / 1000));
@@ -88,7 +87,7 @@ try {
   }
 
   console.log(`\nkofn cluster, ${K}-of-${N} node processes on loopback, RSA-2048, ${SECONDS} s per level`);
-  console.log(`t_modexp (BN_mod_exp_mont_consttime, 2048-bit exponent) = ${tModexpMs.toFixed(3)} ms`);
+  console.log(`t_modexp (BN_mod_exp_mont_consttime, 2048-bit exponent, median of 7 batches) = ${tModexpMs.toFixed(3)} ms`);
   console.log(`limit = ${cores} cores / (${K} × t_modexp) = ${limit.toFixed(0)} signatures/s\n`);
   console.log(table(['concurrency', 'signatures/s', 'p50', 'p99', '÷ limit', 'CPU/signature'], rows));
   const needCpu = (cores / (0.8 * limit)) * 1000;

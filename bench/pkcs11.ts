@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { native } from '../src/threshold/native.js';
 import { startTokenService, USER_PIN } from '../test/helpers/token-service.js';
-import { table } from './stats.js';
+import { modexpMs, table } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so';
@@ -42,7 +42,7 @@ function run(module: string, env: NodeJS.ProcessEnv): Line[] {
 
 // The limit: k modexps with a full-length exponent per signature, spread over every core.
 const n = BigInt(`0x${randomBytes(256).toString('hex')}`) | (1n << 2047n) | 1n;
-const tModexpMs = native.benchModexpConsttime(native.modulus(n), 300) / 1e6;
+const tModexpMs = modexpMs(native.modulus(n));
 const cores = availableParallelism();
 const limit = cores / (K * (tModexpMs / 1000));
 

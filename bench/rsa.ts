@@ -7,7 +7,6 @@
  * at 2048 bits.
  */
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { native } from '../src/threshold/native.js';
 import {
   combineShares,
   combineSubset,
@@ -16,7 +15,7 @@ import {
   signWithShares,
   verifyShareProof,
 } from '../src/threshold/rsa/index.js';
-import { fmtUs, measure, table } from './stats.js';
+import { fmtUs, measure, modexpMs, table } from './stats.js';
 
 const SIZES = (process.env.KOFN_BENCH_BITS ?? '2048,3072').split(',').map(Number);
 const K = 3;
@@ -42,7 +41,7 @@ async function benchSize(bits: number): Promise<Column> {
   const [s1] = key.shares;
   if (s1 === undefined) throw new Error('no share');
 
-  const modexp = native.benchModexpConsttime(pub.modulus, 200) / 1000;
+  const modexp = modexpMs(pub.modulus) * 1000;
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
   const crt = await measure(() => sign('sha256', Buffer.from('bench'), privateKey));
 

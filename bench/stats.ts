@@ -1,5 +1,6 @@
 /** Small timing helpers for benchmarks: medians of per-operation samples, never asserted in tests. */
 import { readFileSync } from 'node:fs';
+import { type ModulusHandle, native } from '../src/threshold/native.js';
 
 export interface Measure {
   /** Median time per operation, in microseconds. */
@@ -61,3 +62,14 @@ export function cpuMs(pids: readonly number[]): number | undefined {
 
 /** USER_HZ: 100 on every Linux architecture Node runs on. */
 const CLOCK_TICKS = 100;
+
+/**
+ * t_modexp in milliseconds: one BN_mod_exp_mont_consttime with a random full-length exponent, the
+ * median of several batches, so that a moment of interference on a shared machine moves neither the
+ * limit nor the goals derived from it.
+ */
+export function modexpMs(mod: ModulusHandle, batches = 7, perBatch = 60): number {
+  const ms = Array.from({ length: batches }, () => native.benchModexpConsttime(mod, perBatch) / 1e6);
+  ms.sort((a, b) => a - b);
+  return ms[Math.floor(batches / 2)] ?? Number.NaN;
+}

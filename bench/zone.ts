@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { native } from '../src/threshold/native.js';
 import { generateZone, Ods } from '../test/e2e/helpers/ods.js';
 import { MODULE, startTokenService, USER_PIN } from '../test/helpers/token-service.js';
-import { table } from './stats.js';
+import { modexpMs, table } from './stats.js';
 
 const SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so';
 const SIZES = (process.env.KOFN_BENCH_ZONE_SIZES ?? '10000,100000').split(',').map(Number);
@@ -52,7 +52,7 @@ async function measure(label: string, ods: Ods): Promise<Figure[]> {
 }
 
 const n = BigInt(`0x${randomBytes(256).toString('hex')}`) | (1n << 2047n) | 1n;
-const tModexpMs = native.benchModexpConsttime(native.modulus(n), 300) / 1e6;
+const tModexpMs = modexpMs(native.modulus(n));
 const cores = availableParallelism();
 const limit = cores / (K * (tModexpMs / 1000));
 const work = mkdtempSync(join(tmpdir(), 'kofn-bench-zone-'));
