@@ -49,7 +49,7 @@ static void throw_napi_failure(napi_env env) {
 /*
  * Messages are fixed strings: nothing derived from secret data ever reaches an error. The thread's
  * OpenSSL error queue is emptied first: it is the queue of the OpenSSL inside Node, and an entry left
- * there (BN_mod_inverse's "no inverse", say) would surface later as the failure of some unrelated
+ * there (a failed BN_mod_exp_mont's, say) would surface later as the failure of some unrelated
  * node:crypto call on this thread.
  */
 static napi_value throw_code(napi_env env, const char *code, const char *msg) {

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fqdn, keyTag, RSA_ALGORITHMS, rsaPublicKeyRdata } from '../dnssec.js';
-import { ImportError, importedKey } from './key.js';
+import { ImportError, importedKey, readKeyFile } from './key.js';
 import type { ImportedRsaKey } from './types.js';
 
 /** Fields whose values are public and may be read as text. */
@@ -149,12 +149,7 @@ function readFields(path: string, data: Buffer) {
 
 /** Reads the RSA key in the BIND `.private` file `path` (and its `.key` file, if beside it). */
 export async function readBindPrivate(path: string): Promise<ImportedRsaKey> {
-  let data: Buffer;
-  try {
-    data = await readFile(path);
-  } catch (err) {
-    throw new ImportError(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
+  const data = await readKeyFile(path);
   let p: Buffer | undefined;
   let q: Buffer | undefined;
   try {

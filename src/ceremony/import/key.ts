@@ -1,4 +1,5 @@
 /** Assembles an ImportedRsaKey once a reader has the parts, checking that they belong together. */
+import { readFile } from 'node:fs/promises';
 import { native } from '../../threshold/native.js';
 import type { ImportedRsaKey } from './types.js';
 
@@ -28,4 +29,13 @@ export function importedKey(parts: ImportedParts): ImportedRsaKey {
     throw err;
   }
   return { ...parts, wipe };
+}
+
+/** The bytes of a key file, or an ImportError naming it. */
+export async function readKeyFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new ImportError(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
 }

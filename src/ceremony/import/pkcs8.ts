@@ -6,9 +6,8 @@
  * that are zeroed, never in strings. The file's bytes and the DER are zeroed before returning.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { DerError, parsePkcs8RsaPrivateKey } from './der.js';
-import { ImportError, importedKey } from './key.js';
+import { ImportError, importedKey, readKeyFile } from './key.js';
 import type { ImportedRsaKey } from './types.js';
 
 const PEM_LABELS = ['PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'RSA PRIVATE KEY'];
@@ -66,12 +65,7 @@ const KEY_TYPES: Record<string, string> = {
 
 /** Reads the RSA key in the PEM (or DER) file `path`; `passphrase` decrypts an encrypted one. */
 export async function readPkcs8(path: string, passphrase?: string | Buffer): Promise<ImportedRsaKey> {
-  let data: Buffer;
-  try {
-    data = await readFile(path);
-  } catch (err) {
-    throw new ImportError(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
+  const data = await readKeyFile(path);
   let der: Buffer | undefined;
   try {
     const key = decode(path, data, passphrase);
