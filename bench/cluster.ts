@@ -6,7 +6,7 @@
  * Goals (issue: nodes): ≥ 0.8 × limit at concurrency ≥ 8; p50 at concurrency 1 ≤ 2 × t_modexp + 1 ms.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCluster } from '../src/cluster/cluster-file.js';
@@ -25,6 +25,9 @@ const dir = mkdtempSync(join(tmpdir(), 'kofn-bench-'));
 process.stderr.write(`starting a ${K}-of-${N} cluster in ${dir}...\n`);
 await initCluster({ dir, nodes: N, threshold: K });
 const cluster = loadCluster(dir);
+// KOFN_BENCH_CPU_SCHEDULING=normal runs the nodes under the default policy instead of SCHED_BATCH.
+const scheduling = process.env.KOFN_BENCH_CPU_SCHEDULING;
+if (scheduling !== undefined) for (const config of cluster.nodeConfigs.values()) appendFileSync(config, `cpuScheduling: ${scheduling}\n`);
 const local = new LocalCluster(cluster);
 // KOFN_BENCH_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", is passed to every node process.
 const nodeFlags = (process.env.KOFN_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);

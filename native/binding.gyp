@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "kofn_bn",
-      "sources": ["src/kofn_bn.c", "src/multi_pow.c", "src/public_inverse.c"],
+      "sources": ["src/kofn_bn.c", "src/multi_pow.c", "src/public_inverse.c", "src/sched_batch.c"],
       "libraries": ["-lgmp"],
       "defines": ["NAPI_VERSION=8", "OPENSSL_API_COMPAT=30000", "OPENSSL_NO_DEPRECATED"],
       "cflags": ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror=implicit-function-declaration", "-fvisibility=hidden", "-D_POSIX_C_SOURCE=200809L"],

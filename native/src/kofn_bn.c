@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "multi_pow.h"
+#include "sched_batch.h"
 
 /* ---------- error helpers ---------------------------------------------------------------- */
 
@@ -559,6 +560,7 @@ typedef struct sign_job {
 static void sign_execute(napi_env env, void *data) {
   (void)env;
   sign_job *j = data;
+  kofn_sched_batch_pool_thread();
   BN_CTX *ctx = BN_CTX_secure_new();
   j->r = BN_new();
   j->ok = ctx != NULL && j->r != NULL && pow_secret(j->r, j->x, j->s->exp, j->s->mod, ctx);
@@ -687,6 +689,7 @@ static commit_job *commit_job_new(napi_env env, napi_callback_info info, napi_va
 static void commit_execute(napi_env env, void *data) {
   (void)env;
   commit_job *j = data;
+  kofn_sched_batch_pool_thread();
   BN_CTX *ctx = BN_CTX_secure_new();
   j->ok = ctx != NULL && (j->nc->r = secure_bn()) != NULL &&
           BN_priv_rand_ex(j->nc->r, j->rbits, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY, 0, ctx);
@@ -1073,6 +1076,15 @@ static napi_value js_bench_modexp(napi_env env, napi_callback_info info) {
 
 /* ---------- module ----------------------------------------------------------------------- */
 
+/* schedBatch(): 0, or the errno value why this thread could not be put under SCHED_BATCH. The node
+ * daemon calls it on its main thread; pool threads follow at their next share (sched_batch.c). */
+static napi_value js_sched_batch(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  NAPI_OK(napi_create_int32(env, kofn_sched_batch_enable(), &out));
+  return out;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   const napi_property_descriptor props[] = {
       {"modulus", NULL, js_modulus, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -1090,6 +1102,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"deal", NULL, js_deal, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rsaFactorsMatch", NULL, js_rsa_factors_match, NULL, NULL, NULL, napi_enumerable, NULL},
       {"benchModexpConsttime", NULL, js_bench_modexp, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"schedBatch", NULL, js_sched_batch, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;

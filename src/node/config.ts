@@ -16,6 +16,8 @@ export const NodeConfigSchema = z.strictObject({
     z.strictObject({ keyFile: z.string().min(1) }),
     z.strictObject({ passphraseEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name') }),
   ]),
+  /** Linux scheduling policy of the node's threads; batch by default (docs/node-protocol.md, Performance). */
+  cpuScheduling: z.enum(['batch', 'normal']).default('batch'),
 });
 
 export type NodeConfig = z.infer<typeof NodeConfigSchema>;
@@ -26,6 +28,7 @@ export interface ResolvedNodeConfig {
   data: string;
   tls: { ca: string; cert: string; key: string };
   kek: { keyFile: string } | { passphraseEnv: string };
+  cpuScheduling: 'batch' | 'normal';
   file: string;
 }
 
@@ -51,6 +54,7 @@ export function parseNodeConfig(text: string, file: string): ResolvedNodeConfig 
     data: at(c.data),
     tls: { ca: at(c.tls.ca), cert: at(c.tls.cert), key: at(c.tls.key) },
     kek: 'keyFile' in c.kek ? { keyFile: at(c.kek.keyFile) } : c.kek,
+    cpuScheduling: c.cpuScheduling,
     file: resolve(file),
   };
 }

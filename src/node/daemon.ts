@@ -1,7 +1,9 @@
 /** Starts a node from its configuration: opens the store with its KEK, loads TLS material, serves. */
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { UserError } from '../cli/errors.js';
 import { readPrivateFile, verifyPeerCertificate } from '../pki/index.js';
+import { native } from '../threshold/native.js';
 import { AuditLog } from './audit.js';
 import { loadNodeConfig, type ResolvedNodeConfig } from './config.js';
 import type { KekSource } from './kek.js';
@@ -14,6 +16,8 @@ export interface RunningNode {
   id: string;
   port: number;
   server: NodeServer;
+  /** The scheduling policy the node runs under: 'batch', 'normal', or why batch was refused. */
+  cpuScheduling: string;
   close(): Promise<void>;
 }
 
@@ -22,6 +26,19 @@ export function kekSourceOf(cfg: ResolvedNodeConfig, env = process.env): KekSour
   const passphrase = env[cfg.kek.passphraseEnv];
   if (!passphrase) throw new UserError(`node ${cfg.id}: environment variable ${cfg.kek.passphraseEnv} is not set`);
   return { kind: 'passphrase', passphrase };
+}
+
+/**
+ * `cpuScheduling: batch` (the default): SCHED_BATCH for the event loop and the pool threads, so that
+ * the event loop's wake-ups stop preempting share exponentiations (native/src/sched_batch.c). A
+ * refusal is not fatal: the node works the same, only slower on a saturated host.
+ */
+function applyCpuScheduling(cfg: ResolvedNodeConfig): string {
+  if (cfg.cpuScheduling === 'normal') return 'normal';
+  const err = native.schedBatch();
+  if (err === 0) return 'batch';
+  const name = Object.entries(constants.errno).find(([, v]) => v === err)?.[0] ?? `errno ${err}`;
+  return `normal (SCHED_BATCH refused: ${name})`;
 }
 
 function readText(path: string, what: string): string {
@@ -37,6 +54,7 @@ export async function startNode(
   extra: Pick<NodeServerOptions, 'tamper' | 'log' | 'revision'> = {},
 ): Promise<RunningNode> {
   const cfg = loadNodeConfig(configPath);
+  const cpuScheduling = applyCpuScheduling(cfg);
   const caPem = readText(cfg.tls.ca, 'CA certificate');
   const certPem = readText(cfg.tls.cert, 'certificate');
   let keyPem: string;
@@ -85,6 +103,7 @@ export async function startNode(
     id: cfg.id,
     port,
     server,
+    cpuScheduling,
     async close() {
       await server.close();
       await audit.close();

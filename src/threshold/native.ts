@@ -76,6 +76,11 @@ export interface NativeBn {
    */
   rsaFactorsMatch(n: bigint, p: Buffer, q: Buffer): boolean;
   benchModexpConsttime(mod: ModulusHandle, iterations: number): number;
+  /**
+   * Puts the calling thread under Linux SCHED_BATCH, and each libuv pool thread at its next share;
+   * 0, or the errno value why not (ENOSYS where there is no SCHED_BATCH). For the node daemon only.
+   */
+  schedBatch(): number;
 }
 
 const addonPath = fileURLToPath(new URL('../../../native/build/Release/kofn_bn.node', import.meta.url));

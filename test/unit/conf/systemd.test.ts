@@ -255,6 +255,9 @@ describe('conf/systemd', () => {
     assert.equal(cfg.id, id);
     for (const p of [cfg.data, cfg.tls.key, cfg.tls.cert, cfg.tls.ca]) assert.ok(p.startsWith(state), p);
     assert.ok('keyFile' in cfg.kek && cfg.kek.keyFile.startsWith('/etc/kofn/'), 'the KEK lives apart from the store');
+    // The seccomp filter forbids the node to set its own policy, so the unit must set the one it asks for.
+    assert.ok(all(node, 'Service', 'SystemCallFilter').some((f) => f.includes('@resources')));
+    assert.equal(one(node, 'Service', 'CPUSchedulingPolicy'), cfg.cpuScheduling);
   });
 
   it('creates the users the units run as, and lets OpenDNSSEC join the socket\'s group', () => {

@@ -13,6 +13,13 @@ describe('Node configuration', () => {
     assert.equal(c.listen, '127.0.0.1:7101');
     assert.ok(c.data.endsWith('/conf/node.db'));
     assert.ok('keyFile' in c.kek && c.kek.keyFile.endsWith('/conf/node.kek'));
+    assert.equal(c.cpuScheduling, 'batch');
+  });
+
+  it('runs under SCHED_BATCH unless cpuScheduling says normal', () => {
+    const base = 'id: n\nlisten: a:1\ndata: d\ntls: {ca: a, cert: b, key: c}\nkek: {keyFile: k}\n';
+    assert.equal(parseNodeConfig(base, 'x.yaml').cpuScheduling, 'batch');
+    assert.equal(parseNodeConfig(`${base}cpuScheduling: normal\n`, 'x.yaml').cpuScheduling, 'normal');
   });
 
   const rest = 'data: d\ntls: {ca: a, cert: b, key: c}\nkek: {keyFile: k}\n';
@@ -24,6 +31,7 @@ describe('Node configuration', () => {
     ['a missing TLS key', 'id: n\nlisten: a:1\ndata: d\ntls: {ca: a, cert: b}\nkek: {keyFile: k}\n', /tls.key/],
     ['a passphrase variable that is not a name', 'id: n\nlisten: a:1\ndata: d\ntls: {ca: a, cert: b, key: c}\nkek: {passphraseEnv: lower}\n', /kek/],
     ['an unknown field', `id: n\nlisten: a:1\n${rest}extra: 1\n`, /extra|Unrecognized/],
+    ['an unknown scheduling policy', `id: n\nlisten: a:1\n${rest}cpuScheduling: fifo\n`, /^config x.yaml: cpuScheduling: .*batch.*normal/],
   ];
   for (const [what, text, message] of bad) {
     it(`refuses ${what} with one clear line`, () => {

@@ -8,7 +8,10 @@ export const command: Command = {
   options: { config: { type: 'string' } },
   async run(v) {
     const node = await startNode(str(v, 'config'));
-    process.stdout.write(`kofn node ${node.id} listening on port ${node.port} (TLS 1.3, client certificates required)\n`);
+    process.stdout.write(
+      `kofn node ${node.id} listening on port ${node.port} (TLS 1.3, client certificates required; ` +
+      `CPU scheduling ${node.cpuScheduling})\n`,
+    );
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
