@@ -27,8 +27,8 @@ static atomic_int pool_batch;
 
 static int batch_self(void) {
 #ifdef SCHED_BATCH
-  /* Already batch: inherited from systemd's CPUSchedulingPolicy= or chrt, whose seccomp filter may
-     forbid sched_setscheduler itself. */
+  /* Already batch, inherited from systemd's CPUSchedulingPolicy= (whose unit's seccomp filter
+     forbids sched_setscheduler) or from chrt: nothing to set. */
   if (sched_getscheduler(0) == SCHED_BATCH) return 0;
   struct sched_param p;
   memset(&p, 0, sizeof p);

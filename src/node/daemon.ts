@@ -1,6 +1,6 @@
 /** Starts a node from its configuration: opens the store with its KEK, loads TLS material, serves. */
 import { readFileSync } from 'node:fs';
-import { constants } from 'node:os';
+import { getSystemErrorName } from 'node:util';
 import { UserError } from '../cli/errors.js';
 import { readPrivateFile, verifyPeerCertificate } from '../pki/index.js';
 import { native } from '../threshold/native.js';
@@ -37,8 +37,7 @@ function applyCpuScheduling(cfg: ResolvedNodeConfig): string {
   if (cfg.cpuScheduling === 'normal') return 'normal';
   const err = native.schedBatch();
   if (err === 0) return 'batch';
-  const name = Object.entries(constants.errno).find(([, v]) => v === err)?.[0] ?? `errno ${err}`;
-  return `normal (SCHED_BATCH refused: ${name})`;
+  return `normal (SCHED_BATCH refused: ${getSystemErrorName(-err)})`;
 }
 
 function readText(path: string, what: string): string {

@@ -8,15 +8,14 @@ import { startTestCluster, type TestCluster } from './helpers/cluster.js';
 const SCHED_OTHER = 0;
 const SCHED_BATCH = 3;
 
-/** Each thread's scheduling policy (field 41 of /proc/PID/task/TID/stat), main thread first. */
-function policies(pid: number): { tid: number; policy: number }[] {
-  const tids = readdirSync(`/proc/${pid}/task`).map(Number).sort((a, b) => (a === pid ? -1 : b === pid ? 1 : a - b));
-  return tids.map((tid) => {
+/** Each thread's scheduling policy (field 41 of /proc/PID/task/TID/stat), by thread id. */
+function policies(pid: number): Map<number, number> {
+  return new Map(readdirSync(`/proc/${pid}/task`).map((tid) => {
     const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
     // Fields after the command name, which may hold spaces and ends at the last ')', start at field 3.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { tid, policy: Number(fields[41 - 3]) };
-  });
+    return [Number(tid), Number(fields[41 - 3])];
+  }));
 }
 
 describe('Node CPU scheduling (cpuScheduling in the node configuration)', function () {
@@ -43,17 +42,17 @@ describe('Node CPU scheduling (cpuScheduling in the node configuration)', functi
   it('runs the event loop and every pool thread that signed under SCHED_BATCH by default', () => {
     const pid = t.local.pid('node1');
     assert.ok(pid !== undefined);
-    const [main, ...rest] = policies(pid);
-    assert.equal(main?.policy, SCHED_BATCH);
+    const threads = policies(pid);
+    assert.equal(threads.get(pid), SCHED_BATCH);
     // The pool threads that computed shares moved themselves; V8's helper threads keep the default.
-    assert.ok(rest.some((th) => th.policy === SCHED_BATCH), 'no pool thread under SCHED_BATCH');
+    assert.ok([...threads].some(([tid, policy]) => tid !== pid && policy === SCHED_BATCH), 'no pool thread under SCHED_BATCH');
     assert.match(readFileSync(t.local.logFile('node1'), 'utf8'), /CPU scheduling batch\)/);
   });
 
   it('leaves every thread under the default policy with cpuScheduling: normal', () => {
     const pid = t.local.pid('node2');
     assert.ok(pid !== undefined);
-    assert.deepEqual(new Set(policies(pid).map((th) => th.policy)), new Set([SCHED_OTHER]));
+    assert.deepEqual(new Set(policies(pid).values()), new Set([SCHED_OTHER]));
     assert.match(readFileSync(t.local.logFile('node2'), 'utf8'), /CPU scheduling normal\)/);
   });
 });

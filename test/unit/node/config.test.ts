@@ -16,13 +16,13 @@ describe('Node configuration', () => {
     assert.equal(c.cpuScheduling, 'batch');
   });
 
+  const rest = 'data: d\ntls: {ca: a, cert: b, key: c}\nkek: {keyFile: k}\n';
+
   it('runs under SCHED_BATCH unless cpuScheduling says normal', () => {
-    const base = 'id: n\nlisten: a:1\ndata: d\ntls: {ca: a, cert: b, key: c}\nkek: {keyFile: k}\n';
+    const base = `id: n\nlisten: a:1\n${rest}`;
     assert.equal(parseNodeConfig(base, 'x.yaml').cpuScheduling, 'batch');
     assert.equal(parseNodeConfig(`${base}cpuScheduling: normal\n`, 'x.yaml').cpuScheduling, 'normal');
   });
-
-  const rest = 'data: d\ntls: {ca: a, cert: b, key: c}\nkek: {keyFile: k}\n';
   const bad: [string, string, RegExp][] = [
     ['a missing listen address', 'id: node1\n', /listen: /],
     ['text that is not YAML', '{', /not valid YAML/],
