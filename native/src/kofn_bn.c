@@ -78,7 +78,7 @@ typedef struct modulus {
 typedef struct secret {
   modulus *mod;
   BIGNUM *s;       /* the share s_i */
-  BIGNUM *exp;     /* 2*Delta*s_i, the signing exponent */
+  BIGNUM *two_delta; /* 2*Delta, public: a signature share is (x^(2*Delta))^s_i, see share_pow */
   int inflight;    /* async signatures queued on the pool */
   int destroyed;   /* destroy() called: no new work; memory freed when inflight reaches 0 */
   int freed;
@@ -100,9 +100,9 @@ static void secret_free_memory(secret *s) {
   if (s->freed) return;
   s->freed = 1;
   BN_clear_free(s->s);
-  BN_clear_free(s->exp);
+  BN_free(s->two_delta);
   s->s = NULL;
-  s->exp = NULL;
+  s->two_delta = NULL;
   modulus_unref(s->mod);
   s->mod = NULL;
 }
@@ -384,21 +384,20 @@ static BIGNUM *secure_bn(void) {
   return b;
 }
 
-/* Builds a secret bound to m from s (taken over). exp = twoDelta * s. Returns NULL on failure. */
-static secret *secret_create(modulus *m, BIGNUM *s, const BIGNUM *two_delta, BN_CTX *ctx) {
+/* Builds a secret bound to m from s (taken over) and the public 2*Delta. Returns NULL on failure. */
+static secret *secret_create(modulus *m, BIGNUM *s, const BIGNUM *two_delta) {
   secret *out = calloc(1, sizeof(secret));
-  BIGNUM *exp = secure_bn();
-  if (out == NULL || exp == NULL || !BN_mul(exp, s, two_delta, ctx)) {
+  BIGNUM *td = BN_dup(two_delta);
+  if (out == NULL || td == NULL) {
     free(out);
-    BN_clear_free(exp);
+    BN_free(td);
     BN_clear_free(s);
     return NULL;
   }
-  BN_set_flags(exp, BN_FLG_CONSTTIME);
   out->mod = m;
   m->refs++;
   out->s = s;
-  out->exp = exp;
+  out->two_delta = td;
   return out;
 }
 
@@ -438,7 +437,7 @@ static napi_value js_secret_import(napi_env env, napi_callback_info info) {
     ARG_ERR("share is out of range");
     goto done;
   }
-  secret *sec = secret_create(m, s, two_delta, ctx);
+  secret *sec = secret_create(m, s, two_delta);
   s = NULL; /* taken over */
   if (sec == NULL) {
     throw_code(env, "KOFN_BN_NOMEM", "out of memory");
@@ -492,7 +491,25 @@ static int pow_secret(BIGNUM *r, const BIGNUM *base, const BIGNUM *exp, const mo
   return BN_mod_exp_mont_consttime(r, base, exp, m->n, ctx, m->mont);
 }
 
-/* Shared body of secretPow / shareSign: base^(s or 2*Delta*s). */
+/*
+ * r = x^(2*Delta*s_i) mod n, the signature share (Shoup 2000, section 3), computed as (x^(2*Delta))^s_i.
+ * The two are equal, but OpenSSL's constant-time ladder runs over every 64-bit word of the exponent
+ * so as not to leak its length: s_i < m < n/4 fits in |n|/64 words, while 2*Delta*s_i needs one more
+ * (2054 bits for a 2048-bit key and five shares), and that word cost 3 % of every share. Raising the
+ * public x to the public 2*Delta first costs a few Montgomery products, and the secret exponent
+ * keeps going only through the constant-time ladder.
+ */
+static int share_pow(BIGNUM *r, const BIGNUM *x, const secret *s, BN_CTX *ctx) {
+  BIGNUM *t = BN_new();
+  BIGNUM *base = (BIGNUM *)x, *exp = s->two_delta;
+  int neg = 0;
+  int ok = t != NULL && kofn_multi_pow_public(t, &base, &exp, &neg, 1, s->mod->n, s->mod->mont, ctx) == 1 &&
+           pow_secret(r, t, s->s, s->mod, ctx);
+  BN_free(t);
+  return ok;
+}
+
+/* Shared body of secretPow / shareSign: base^s_i, or the signature share base^(2*Delta*s_i). */
 static napi_value secret_pow_common(napi_env env, napi_callback_info info, int signing) {
   napi_value argv[2];
   if (!get_args(env, info, 2, argv)) return NULL;
@@ -503,7 +520,7 @@ static napi_value secret_pow_common(napi_env env, napi_callback_info info, int s
   BN_CTX *ctx = BN_CTX_secure_new();
   BIGNUM *r = BN_new();
   napi_value out = NULL;
-  if (ctx == NULL || r == NULL || !pow_secret(r, x, signing ? s->exp : s->s, s->mod, ctx))
+  if (ctx == NULL || r == NULL || !(signing ? share_pow(r, x, s, ctx) : pow_secret(r, x, s->s, s->mod, ctx)))
     throw_code(env, "KOFN_BN_OPENSSL", "modular exponentiation failed");
   else
     out = bigint_from_bn(env, r);
@@ -563,7 +580,7 @@ static void sign_execute(napi_env env, void *data) {
   kofn_sched_batch_pool_thread();
   BN_CTX *ctx = BN_CTX_secure_new();
   j->r = BN_new();
-  j->ok = ctx != NULL && j->r != NULL && pow_secret(j->r, j->x, j->s->exp, j->s->mod, ctx);
+  j->ok = ctx != NULL && j->r != NULL && share_pow(j->r, j->x, j->s, ctx);
   BN_CTX_free(ctx);
   if (!j->ok) ERR_clear_error(); /* this pool thread also runs node:crypto's jobs (see throw_code) */
 }
@@ -950,7 +967,7 @@ static napi_value js_deal(napi_env env, napi_callback_info info) {
       ARG_ERR("degenerate share, deal again");
       goto done;
     }
-    if ((shares[i - 1] = secret_create(mod, si, two_delta, ctx)) == NULL) goto openssl;
+    if ((shares[i - 1] = secret_create(mod, si, two_delta)) == NULL) goto openssl;
     if (!pow_secret(vi, v, shares[i - 1]->s, mod, ctx)) goto openssl;
     napi_value vv;
     if ((vv = bigint_from_bn(env, vi)) == NULL || napi_set_element(env, vks, (uint32_t)(i - 1), vv) != napi_ok)

@@ -12,7 +12,7 @@ declare const nonceBrand: unique symbol;
 
 /** An odd modulus n with its cached Montgomery context. */
 export type ModulusHandle = { readonly [modulusBrand]: true };
-/** A share s_i (and 2Δs_i) in native, zeroized memory. */
+/** A share s_i in native, zeroized memory. */
 export type SecretHandle = { readonly [secretBrand]: true };
 /** A proof nonce r, consumed by exactly one proofRespond. */
 export type NonceHandle = { readonly [nonceBrand]: true };
@@ -43,7 +43,7 @@ export interface NativeBn {
   secretAlive(secret: SecretHandle): boolean;
   /** base^s_i mod n, constant time. */
   secretPow(secret: SecretHandle, base: bigint): bigint;
-  /** x^(2Δs_i) mod n, constant time. */
+  /** x^(2Δs_i) mod n, as (x^(2Δ))^(s_i): constant time in the secret s_i. */
   shareSign(secret: SecretHandle, x: bigint): bigint;
   shareSignAsync(secret: SecretHandle, x: bigint): Promise<bigint>;
   proofCommit(

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { native } from '../../../src/threshold/native.js';
 import { KeyShare, ThresholdPublicKey, verifyShareProof } from '../../../src/threshold/rsa/index.js';
+import { powMod } from '../../helpers/bigint.js';
 import { destroyAll, testKey } from '../../helpers/keys.js';
 
 const toy = () => new ThresholdPublicKey(253n, 7n, 2, 3, 4n, [70n, 179n, 71n]);
@@ -47,6 +48,26 @@ describe('Secret shares in native memory', () => {
     again.destroy();
     destroyAll(key);
   });
+
+  // The native side raises x to 2Δ first and then to s_i; whether 2Δ fits one word (5 shares) or
+  // not (21 shares: 2·21! has 67 bits), the share must be exactly x^(2Δ·s_i).
+  for (const shares of [5, 21]) {
+    it(`signs x^(2Δ·s_i) mod n exactly, synchronously and on the pool, with ${shares} shares`, async () => {
+      const key = await testKey({ bits: 1024, shares, threshold: 3 });
+      const pub = key.publicKey;
+      const x = (3n ** 700n) % pub.n;
+      for (const share of [key.shares[0], key.shares[shares - 1]]) {
+        if (share === undefined) throw new Error('no share');
+        const bytes = share.exportSecret();
+        const si = BigInt(`0x${bytes.toString('hex')}`);
+        bytes.fill(0);
+        const want = powMod(x, 2n * pub.delta * si, pub.n);
+        assert.equal(share.sign(x).xi, want);
+        assert.equal((await share.signAsync(x)).xi, want);
+      }
+      destroyAll(key);
+    });
+  }
 
   it('refuses to sign with a destroyed share, and destroy is idempotent', async () => {
     const key = await testKey({ bits: 1024, shares: 3 });

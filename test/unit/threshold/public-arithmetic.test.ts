@@ -2,25 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { native } from '../../../src/threshold/native.js';
 import { extendedGcd } from '../../../src/threshold/rsa/lagrange.js';
-
-/** Reference arithmetic in BigInt: slow, obviously correct. */
-function powMod(b: bigint, e: bigint, n: bigint): bigint {
-  let base = e < 0n ? invert(b, n) : b % n;
-  let exp = e < 0n ? -e : e;
-  let r = 1n;
-  while (exp > 0n) {
-    if (exp & 1n) r = (r * base) % n;
-    base = (base * base) % n;
-    exp >>= 1n;
-  }
-  return r;
-}
-
-function invert(a: bigint, n: bigint): bigint {
-  const [s, , g] = extendedGcd(a, n);
-  if (g !== 1n) throw new Error('not invertible');
-  return ((s % n) + n) % n;
-}
+import { invert, powMod } from '../../helpers/bigint.js';
 
 /** A random unit modulo n of about `bytes` bytes (n is random, so small factors are common). */
 function randomUnit(n: bigint, bytes: number): bigint {
