@@ -501,9 +501,8 @@ static int pow_secret(BIGNUM *r, const BIGNUM *base, const BIGNUM *exp, const mo
  */
 static int share_pow(BIGNUM *r, const BIGNUM *x, const secret *s, BN_CTX *ctx) {
   BIGNUM *t = BN_new();
-  BIGNUM *base = (BIGNUM *)x, *exp = s->two_delta;
-  int neg = 0;
-  int ok = t != NULL && kofn_multi_pow_public(t, &base, &exp, &neg, 1, s->mod->n, s->mod->mont, ctx) == 1 &&
+  /* Variable time, which is right here: x, 2*Delta and n are all public (none is BN_FLG_CONSTTIME). */
+  int ok = t != NULL && BN_mod_exp_mont(t, x, s->two_delta, s->mod->n, ctx, s->mod->mont) &&
            pow_secret(r, t, s->s, s->mod, ctx);
   BN_free(t);
   return ok;
